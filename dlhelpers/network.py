@@ -1,0 +1,252 @@
+"""One fully connected network class for the whole course.
+
+Per hidden layer: Affine -> [BatchNormalization] -> activation -> [Dropout]; then a last Affine
+and SoftmaxWithLoss. Parameters are named W1, b1, gamma1, beta1, W2, ... and live in
+``net.params``; the same arrays are held by the layers, so an in-place optimizer update trains
+the network.
+"""
+from collections import OrderedDict
+
+import numpy as np
+
+from .functions import check_labels
+from .gradcheck import numerical_gradient as _numerical_gradient
+from .initializers import gaussian_weights
+from .layers import Affine, BatchNormalization, Dropout, SoftmaxWithLoss, make_activation
+
+
+class MultiLayerNet:
+    """Multi-layer perceptron with optional batch norm, dropout and L2 weight decay.
+
+    Parameters
+    ----------
+    input_size : int
+        Features per sample (784 for flattened MNIST).
+    hidden_size_list : list of int
+        Units per hidden layer, e.g. [100, 100, 100].
+    output_size : int
+        Number of classes.
+    activation : str
+        'relu', 'sigmoid', 'tanh', 'leaky_relu' or 'elu'.
+    weight_init_std : float or str
+        A standard deviation, or 'xavier'/'sigmoid', 'he'/'relu', 'lecun', 'glorot' (scaled by each
+        layer's fan-in; see :mod:`dlhelpers.initializers`).
+    weight_decay_lambda : float
+        L2 strength: the loss gains lambda/2 * sum(W^2) over all weight matrices, and each dW gains lambda * W.
+    use_dropout : bool
+    dropout_ratio : float in [0, 1)
+        Probability of dropping a hidden unit in training.
+    use_batchnorm : bool
+    seed : int, np.random.Generator or None
+        Source of the initial weights and of the dropout masks.
+    dtype : np.float32 (default) or np.float64
+        Precision of parameters and activations; use float64 for gradient checks.
+
+    Shapes: x (N, input_size) or (N, ...) whose trailing dims multiply to input_size; t (N,) class
+    indices or (N, output_size) one-hot.
+    """
+
+    def __init__(self, input_size, hidden_size_list, output_size, activation="relu",
+                 weight_init_std="relu", weight_decay_lambda=0.0, use_dropout=False,
+                 dropout_ratio=0.5, use_batchnorm=False, seed=None, dtype=np.float32):
+        for name, value in (("input_size", input_size), ("output_size", output_size)):
+            if not isinstance(value, (int, np.integer)) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        hidden_size_list = list(hidden_size_list)
+        if any(not isinstance(h, (int, np.integer)) or h < 1 for h in hidden_size_list):
+            raise ValueError(f"hidden_size_list must hold positive integers, got {hidden_size_list}")
+        if not (np.isfinite(weight_decay_lambda) and weight_decay_lambda >= 0):
+            raise ValueError(f"weight_decay_lambda must be >= 0, got {weight_decay_lambda!r}")
+        make_activation(activation)  # fails early on an unknown name
+        self.dtype = np.dtype(dtype)
+        if self.dtype not in (np.float32, np.float64):
+            raise ValueError(f"dtype must be float32 or float64, got {self.dtype}")
+        self.input_size = int(input_size)
+        self.hidden_size_list = hidden_size_list
+        self.output_size = int(output_size)
+        self.activation = activation
+        self.weight_init_std = weight_init_std
+        self.weight_decay_lambda = float(weight_decay_lambda)
+        self.use_dropout = use_dropout
+        self.dropout_ratio = dropout_ratio
+        self.use_batchnorm = use_batchnorm
+        self.rng = np.random.default_rng(seed)
+
+        self.params = {}
+        self.layers = OrderedDict()
+        sizes = [self.input_size] + hidden_size_list + [self.output_size]
+        n_affine = len(sizes) - 1
+        for i in range(1, n_affine + 1):
+            fan_in, fan_out = sizes[i - 1], sizes[i]
+            W = gaussian_weights(self.rng, fan_in, fan_out, weight_init_std, self.dtype)
+            b = np.zeros(fan_out, dtype=self.dtype)
+            self.params[f"W{i}"], self.params[f"b{i}"] = W, b
+            self.layers[f"Affine{i}"] = Affine(W, b, compute_input_grad=(i > 1))
+            if i == n_affine:
+                break
+            if use_batchnorm:
+                gamma = np.ones(fan_out, dtype=self.dtype)
+                beta = np.zeros(fan_out, dtype=self.dtype)
+                self.params[f"gamma{i}"], self.params[f"beta{i}"] = gamma, beta
+                self.layers[f"BatchNorm{i}"] = BatchNormalization(gamma, beta)
+            self.layers[f"Activation{i}"] = make_activation(activation)
+            if use_dropout:
+                self.layers[f"Dropout{i}"] = Dropout(dropout_ratio, rng=self.rng)
+        self.last_layer = SoftmaxWithLoss()
+        self._param_owner = {}
+        for layer_name, layer in self.layers.items():
+            suffix = "".join(ch for ch in layer_name if ch.isdigit())
+            for pname in layer.params:
+                self._param_owner[f"{pname}{suffix}"] = (layer, pname)
+
+    # ------------------------------------------------------------------ checks
+    def _check_x(self, x):
+        x = np.asarray(x)
+        if x.ndim < 2 or int(np.prod(x.shape[1:])) != self.input_size:
+            raise ValueError(f"x has shape {x.shape}; this network takes (N, {self.input_size}) "
+                             f"(one row of {self.input_size} features per sample)")
+        if x.dtype != self.dtype:
+            x = x.astype(self.dtype)
+        if not np.isfinite(x).all():
+            bad = int(np.size(x) - np.isfinite(x).sum())
+            raise ValueError(f"x contains {bad} NaN or infinite values; clean or impute the input first")
+        return x
+
+    # ------------------------------------------------------------------ forward
+    def predict(self, x, train_flg=False):
+        """Class scores (logits), shape (N, output_size)."""
+        x = self._check_x(x)
+        return self._predict(x, train_flg)
+
+    def _predict(self, x, train_flg):
+        for layer in self.layers.values():
+            x = layer.forward(x, train_flg)
+        return x
+
+    def weight_decay_penalty(self):
+        """lambda/2 * sum of W^2 over every weight matrix (biases and BN parameters excluded)."""
+        if self.weight_decay_lambda == 0:
+            return 0.0
+        total = sum(float(np.sum(np.square(self.params[f"W{i}"], dtype=np.float64)))
+                    for i in range(1, len(self.hidden_size_list) + 2))
+        return 0.5 * self.weight_decay_lambda * total
+
+    def loss(self, x, t, train_flg=False):
+        """Mean cross-entropy over the batch plus the weight-decay penalty (a float)."""
+        x = self._check_x(x)
+        t = check_labels(t, x.shape[0], self.output_size)
+        return self._loss(x, t, train_flg)
+
+    def _loss(self, x, t, train_flg):
+        scores = self._predict(x, train_flg)
+        return self.last_layer.forward(scores, t) + self.weight_decay_penalty()
+
+    def accuracy(self, x, t, batch_size=1000):
+        """Fraction of samples whose highest score is the true class, in [0, 1]."""
+        x = self._check_x(x)
+        t = check_labels(t, x.shape[0], self.output_size)
+        if t.ndim == 2:
+            t = t.argmax(axis=1)
+        correct = 0
+        for start in range(0, x.shape[0], batch_size):
+            scores = self._predict(x[start:start + batch_size], False)
+            correct += int(np.sum(scores.argmax(axis=1) == t[start:start + batch_size]))
+        return correct / x.shape[0]
+
+    # ------------------------------------------------------------------ gradients
+    def gradient(self, x, t, copy=True):
+        """Backprop gradients of :meth:`loss` (training mode) for every parameter.
+
+        Returns
+        -------
+        dict
+            Same keys and shapes as ``params``. With ``copy=False`` the arrays are the layers'
+            own buffers, overwritten by the next call (what the Trainer uses, to save copies).
+        """
+        x = self._check_x(x)
+        t = check_labels(t, x.shape[0], self.output_size)
+        self.last_loss = self._loss(x, t, True)
+        return self._backward(copy)
+
+    def _backward(self, copy=False):
+        dout = self.last_layer.backward(1.0)
+        for layer in reversed(self.layers.values()):
+            dout = layer.backward(dout)
+        grads = {}
+        lam = self.weight_decay_lambda
+        for key, (layer, pname) in self._param_owner.items():
+            g = layer.grads[pname]
+            if lam and pname == "W":
+                g += lam * layer.params["W"]
+            grads[key] = g.copy() if copy else g
+        return grads
+
+    def numerical_gradient(self, x, t, h=None):
+        """Central-difference gradient of :meth:`loss` (training mode) for every parameter.
+
+        Slow (two forward passes per parameter element): for checking backprop on small nets,
+        ideally in float64. Dropout masks are frozen for the duration so the loss is deterministic.
+        """
+        x = self._check_x(x)
+        t = check_labels(t, x.shape[0], self.output_size)
+        if h is None:
+            h = 1e-5 if self.dtype == np.float64 else 1e-2
+        dropouts = [layer for layer in self.layers.values() if isinstance(layer, Dropout)]
+        for layer in dropouts:
+            layer.freeze_mask = True
+        saved = self._save_running_stats()
+        try:
+            self._loss(x, t, True)  # draws the masks that stay frozen below
+            grads = {key: _numerical_gradient(lambda _: self._loss(x, t, True), param, h)
+                     for key, param in self.params.items()}
+        finally:
+            for layer in dropouts:
+                layer.freeze_mask = False
+            self._restore_running_stats(saved)
+        return grads
+
+    def _save_running_stats(self):
+        return {name: (layer.running_mean.copy() if layer.running_mean is not None else None,
+                       layer.running_var.copy() if layer.running_var is not None else None)
+                for name, layer in self.layers.items() if isinstance(layer, BatchNormalization)}
+
+    def _restore_running_stats(self, saved):
+        for name, (mean, var) in saved.items():
+            self.layers[name].running_mean, self.layers[name].running_var = mean, var
+
+    # ------------------------------------------------------------------ helpers
+    def freeze_dropout_masks(self, frozen=True):
+        """Reuse each dropout layer's last mask (True) or draw fresh ones (False)."""
+        for layer in self.layers.values():
+            if isinstance(layer, Dropout):
+                layer.freeze_mask = frozen
+
+    def hidden_activations(self, x):
+        """Outputs of every activation layer in test mode: a list of (N, units) arrays."""
+        x = self._check_x(x)
+        outs = []
+        for name, layer in self.layers.items():
+            x = layer.forward(x, False)
+            if name.startswith("Activation"):
+                outs.append(x)
+        return outs
+
+    def copy_params(self):
+        """A deep copy of ``params`` (e.g. to restore the best weights later)."""
+        return {k: v.copy() for k, v in self.params.items()}
+
+    def set_params(self, params):
+        """Copy values into the existing parameter arrays (keeps the layers' references valid)."""
+        for key, value in params.items():
+            self.params[key][...] = value
+
+    def __repr__(self):
+        sizes = [self.input_size] + self.hidden_size_list + [self.output_size]
+        extras = [f"activation={self.activation!r}", f"init={self.weight_init_std!r}"]
+        if self.use_batchnorm:
+            extras.append("batchnorm")
+        if self.use_dropout:
+            extras.append(f"dropout={self.dropout_ratio}")
+        if self.weight_decay_lambda:
+            extras.append(f"weight_decay={self.weight_decay_lambda}")
+        return f"MultiLayerNet({'-'.join(map(str, sizes))}, {', '.join(extras)})"
