@@ -102,6 +102,7 @@ def check_labels(t, n_samples, n_classes, name="t"):
             if not np.all(np.isfinite(t)) or not np.all(t == np.round(t)):
                 raise ValueError(f"{name} must hold integer class indices; got dtype {t.dtype} with "
                                  "non-integer values. Use t.astype(int) or one-hot rows.")
+            t = t.astype(np.intp)  # whole-number floats are fine as labels, but not as indices
         if t.size and (t.min() < 0 or t.max() >= n_classes):
             raise ValueError(f"{name} holds labels from {t.min()} to {t.max()}, but there are only "
                              f"{n_classes} classes (valid labels are 0..{n_classes - 1}).")
