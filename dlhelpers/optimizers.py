@@ -14,6 +14,18 @@ def check_learning_rate(lr):
     return float(lr)
 
 
+def _state(store, key, like):
+    """The state array ``store[key]``, created as zeros shaped like ``like`` on first use.
+
+    (``store.setdefault(key, np.zeros_like(like))`` would allocate a fresh zero array on every
+    call, even when the state already exists.)
+    """
+    arr = store.get(key)
+    if arr is None:
+        arr = store[key] = np.zeros_like(like)
+    return arr
+
+
 def _check_fraction(name, value):
     if not (0 <= value < 1):
         raise ValueError(f"{name} must be in [0, 1), got {value!r}")
@@ -62,7 +74,7 @@ class Momentum(Optimizer):
 
     def update(self, params, grads):
         for key, g in grads.items():
-            v = self.v.setdefault(key, np.zeros_like(params[key]))
+            v = _state(self.v, key, params[key])
             v *= self.momentum
             v -= self.lr * g
             params[key] += v
@@ -83,7 +95,7 @@ class Nesterov(Optimizer):
     def update(self, params, grads):
         m = self.momentum
         for key, g in grads.items():
-            v = self.v.setdefault(key, np.zeros_like(params[key]))
+            v = _state(self.v, key, params[key])
             v *= m
             v -= self.lr * g
             params[key] += m * v - self.lr * g
@@ -99,7 +111,7 @@ class AdaGrad(Optimizer):
 
     def update(self, params, grads):
         for key, g in grads.items():
-            h = self.h.setdefault(key, np.zeros_like(params[key]))
+            h = _state(self.h, key, params[key])
             h += g * g
             params[key] -= self.lr * g / (np.sqrt(h) + self.eps)
 
@@ -119,7 +131,7 @@ class RMSprop(Optimizer):
     def update(self, params, grads):
         d = self.decay_rate
         for key, g in grads.items():
-            h = self.h.setdefault(key, np.zeros_like(params[key]))
+            h = _state(self.h, key, params[key])
             h *= d
             h += (1 - d) * g * g
             params[key] -= self.lr * g / (np.sqrt(h) + self.eps)
@@ -147,8 +159,8 @@ class Adam(Optimizer):
         correct1 = 1 - b1 ** self.t
         correct2 = 1 - b2 ** self.t
         for key, g in grads.items():
-            m = self.m.setdefault(key, np.zeros_like(params[key]))
-            v = self.v.setdefault(key, np.zeros_like(params[key]))
+            m = _state(self.m, key, params[key])
+            v = _state(self.v, key, params[key])
             m *= b1
             m += (1 - b1) * g
             v *= b2
