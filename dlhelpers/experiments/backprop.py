@@ -1,0 +1,301 @@
+"""Experiments of notebook 01 (loss functions and backpropagation).
+
+What each figure of the notebook computes lives here, so that ``tests/test_claims_01_03.py``
+checks the notebook's claims with the same code:
+
+* :func:`loss_along_direction` - loss is smooth, accuracy is a step function of the weights;
+* :func:`difference_errors` - forward vs central difference quotients;
+* :func:`gradient_descent_path` - plain gradient descent on a 2-D bowl;
+* :func:`numerical_gradient_cost`, :func:`throughput_by_batch_size` - timings;
+* :class:`AddNode`, :class:`MulNode`, :func:`fruit_example`, :func:`draw_fruit_graph` - the
+  computational graph of the shopping example;
+* :func:`layer_gradient_errors`, :func:`network_gradient_errors` - gradient checks;
+* :func:`training_playground` - the notebook's playground.
+"""
+import time
+
+import numpy as np
+
+from ..functions import softmax
+from ..gradcheck import check_layer_gradients, numerical_gradient, rel_error
+from ..layers import Affine, ReLU, Sigmoid, SoftmaxWithLoss
+from ..network import MultiLayerNet
+
+__all__ = ["AddNode", "MulNode", "fruit_example", "draw_fruit_graph", "loss_along_direction",
+           "difference_errors", "gradient_descent_path", "numerical_gradient_cost",
+           "throughput_by_batch_size", "layer_gradient_errors", "network_gradient_errors",
+           "gradient_check_verdicts", "training_playground"]
+
+
+# --------------------------------------------------------------------------- computational graph
+class AddNode:
+    """z = x + y. Backward hands the upstream gradient to both inputs unchanged."""
+
+    def forward(self, x, y):
+        return x + y
+
+    def backward(self, dout):
+        """Returns (dL/dx, dL/dy) = (dout, dout)."""
+        return dout, dout
+
+
+class MulNode:
+    """z = x * y. Backward multiplies the upstream gradient by the *other* input (swapped)."""
+
+    def __init__(self):
+        self.x = self.y = None
+
+    def forward(self, x, y):
+        self.x, self.y = x, y
+        return x * y
+
+    def backward(self, dout):
+        """Returns (dL/dx, dL/dy) = (dout * y, dout * x): the inputs trade places."""
+        return dout * self.y, dout * self.x
+
+
+def fruit_example(apple=100.0, n_apple=2, orange=150.0, n_orange=3, tax=1.1):
+    """Total price = (apple * n_apple + orange * n_orange) * tax, forward and backward.
+
+    Returns
+    -------
+    dict with the forward values ('apple_total', 'orange_total', 'subtotal', 'price') and the
+    derivative of the price with respect to every input ('d_apple', 'd_n_apple', 'd_orange',
+    'd_n_orange', 'd_tax').
+    """
+    mul_apple, mul_orange, add, mul_tax = MulNode(), MulNode(), AddNode(), MulNode()
+    apple_total = mul_apple.forward(apple, n_apple)
+    orange_total = mul_orange.forward(orange, n_orange)
+    subtotal = add.forward(apple_total, orange_total)
+    price = mul_tax.forward(subtotal, tax)
+
+    d_subtotal, d_tax = mul_tax.backward(1.0)
+    d_apple_total, d_orange_total = add.backward(d_subtotal)
+    d_apple, d_n_apple = mul_apple.backward(d_apple_total)
+    d_orange, d_n_orange = mul_orange.backward(d_orange_total)
+    return {"apple": apple, "n_apple": n_apple, "orange": orange, "n_orange": n_orange, "tax": tax,
+            "apple_total": apple_total, "orange_total": orange_total, "subtotal": subtotal,
+            "price": price, "d_apple_total": d_apple_total, "d_orange_total": d_orange_total,
+            "d_subtotal": d_subtotal, "d_tax": d_tax, "d_apple": d_apple, "d_n_apple": d_n_apple,
+            "d_orange": d_orange, "d_n_orange": d_n_orange}
+
+
+def draw_fruit_graph(values=None, ax=None):
+    """Draw the shopping graph: forward values above each edge, gradients (red) below."""
+    import matplotlib.pyplot as plt
+
+    from ..plotting import PALETTE
+    v = values or fruit_example()
+    ax = ax or plt.gca()
+    nodes = {"×a": (2.6, 2.2), "×o": (2.6, 0.0), "+": (5.0, 1.1), "×t": (7.4, 1.1)}
+    for label, (x, y) in nodes.items():
+        ax.add_patch(plt.Circle((x, y), 0.3, facecolor="white", edgecolor="black", zorder=3))
+        ax.text(x, y, label[0], ha="center", va="center", fontsize=14, zorder=4)
+    # (start, end, input name, forward value, gradient, where along the edge the numbers go)
+    edges = [((0.0, 2.9), nodes["×a"], "apple", v["apple"], v["d_apple"], 0.4),
+             ((0.0, 1.5), nodes["×a"], "n apples", v["n_apple"], v["d_n_apple"], 0.4),
+             ((0.0, 0.7), nodes["×o"], "orange", v["orange"], v["d_orange"], 0.4),
+             ((0.0, -0.7), nodes["×o"], "n oranges", v["n_orange"], v["d_n_orange"], 0.4),
+             (nodes["×a"], nodes["+"], "", v["apple_total"], v["d_apple_total"], 0.5),
+             (nodes["×o"], nodes["+"], "", v["orange_total"], v["d_orange_total"], 0.5),
+             (nodes["+"], nodes["×t"], "", v["subtotal"], v["d_subtotal"], 0.5),
+             ((7.4, -0.8), nodes["×t"], "tax", v["tax"], v["d_tax"], 0.45),
+             (nodes["×t"], (9.4, 1.1), "", v["price"], 1.0, 0.5)]
+    for (x0, y0), (x1, y1), name, fwd, bwd, frac in edges:
+        ax.annotate("", xy=(x1, y1), xytext=(x0, y0),
+                    arrowprops=dict(arrowstyle="-|>", color="0.35", shrinkA=0, shrinkB=13, lw=1.2))
+        xm, ym = x0 + frac * (x1 - x0), y0 + frac * (y1 - y0)
+        if name == "tax":
+            ax.text(x0, y0 - 0.08, name, ha="center", va="top", fontsize=9, color="0.3")
+            ax.text(xm - 0.12, ym, f"{fwd:g}", ha="right", va="center", fontsize=10, color=PALETTE[0])
+            ax.text(xm + 0.12, ym, f"{bwd:.3g}", ha="left", va="center", fontsize=10, color=PALETTE[1])
+            continue
+        if name:
+            ax.text(x0 - 0.1, y0, name, ha="right", va="center", fontsize=9, color="0.3")
+        ax.text(xm, ym + 0.14, f"{fwd:g}", ha="center", va="bottom", fontsize=10, color=PALETTE[0])
+        ax.text(xm, ym - 0.14, f"{bwd:.3g}", ha="center", va="top", fontsize=10, color=PALETTE[1])
+    ax.text(9.5, 1.1, "price", ha="left", va="center", fontsize=9, color="0.3")
+    ax.set(xlim=(-1.3, 10.3), ylim=(-1.2, 3.2), aspect="equal")
+    ax.axis("off")
+    ax.set_title("forward values (blue, above) and gradients d price / d edge (orange, below)")
+    return ax
+
+
+# --------------------------------------------------------------------------- loss vs accuracy
+def loss_along_direction(network, x, t, alphas, key="W1", seed=0):
+    """Move one weight matrix along a random direction and record loss and accuracy.
+
+    ``network.params[key]`` becomes ``W0 + alpha * D`` for each alpha, where ``D`` is a random
+    Gaussian direction scaled to the norm of ``W0``; the weights are restored afterwards.
+
+    Returns
+    -------
+    dict with 'alpha', 'loss' and 'accuracy', each an array of shape (len(alphas),).
+    """
+    param = network.params[key]
+    original = param.copy()
+    rng = np.random.default_rng(seed)
+    direction = rng.standard_normal(param.shape)
+    direction *= np.linalg.norm(original) / np.linalg.norm(direction)
+    losses, accs = [], []
+    try:
+        for a in alphas:
+            param[...] = original + a * direction
+            losses.append(network.loss(x, t))
+            accs.append(network.accuracy(x, t))
+    finally:
+        param[...] = original
+    return {"alpha": np.asarray(alphas, dtype=float), "loss": np.array(losses), "accuracy": np.array(accs)}
+
+
+# --------------------------------------------------------------------------- numerical differentiation
+def difference_errors(f, dfdx, x0, hs):
+    """Absolute error of the forward and central difference quotients of ``f`` at ``x0``.
+
+    Forward: (f(x+h) - f(x)) / h, error O(h). Central: (f(x+h) - f(x-h)) / (2h), error O(h^2).
+    Both lose accuracy again for tiny h, where rounding in f(x+h) - f(x) dominates.
+
+    Returns
+    -------
+    dict with 'h', 'forward' and 'central', arrays of shape (len(hs),), in float64.
+    """
+    hs = np.asarray(hs, dtype=np.float64)
+    exact = dfdx(x0)
+    forward = np.abs((f(x0 + hs) - f(x0)) / hs - exact)
+    central = np.abs((f(x0 + hs) - f(x0 - hs)) / (2 * hs) - exact)
+    return {"h": hs, "forward": forward, "central": central}
+
+
+def gradient_descent_path(grad_fn, start, lr, steps):
+    """Plain gradient descent x <- x - lr * grad_fn(x) from ``start``; returns the (steps+1, D) path."""
+    x = np.array(start, dtype=np.float64)
+    path = [x.copy()]
+    for _ in range(steps):
+        x = x - lr * grad_fn(x)
+        path.append(x.copy())
+    return np.array(path)
+
+
+def numerical_gradient_cost(network, x, t, n_probe=100, key="W1"):
+    """Time the central difference per parameter and one backprop pass, on the same batch.
+
+    The central difference is run on the first ``n_probe`` entries of ``network.params[key]``
+    (each costs two forward passes); the full cost is extrapolated to every parameter.
+
+    Returns
+    -------
+    dict with 'seconds_per_param', 'n_params', 'numerical_seconds' (estimate for all parameters),
+    'backprop_seconds' (one full gradient) and 'ratio' (numerical / backprop).
+    """
+    param = network.params[key].reshape(-1)[:n_probe]
+    start = time.perf_counter()
+    numerical_gradient(lambda _: network.loss(x, t), param, 1e-2)
+    per_param = (time.perf_counter() - start) / n_probe
+    n_params = sum(p.size for p in network.params.values())
+    runs = 20
+    start = time.perf_counter()
+    for _ in range(runs):
+        network.gradient(x, t, copy=False)
+    backprop = (time.perf_counter() - start) / runs
+    total = per_param * n_params
+    return {"seconds_per_param": per_param, "n_params": n_params, "numerical_seconds": total,
+            "backprop_seconds": backprop, "ratio": total / backprop}
+
+
+def throughput_by_batch_size(network, x, t, batch_sizes=(1, 10, 100, 1000), n_samples=1000):
+    """Training samples per second (forward + backward) when ``n_samples`` go in batches of each size.
+
+    Returns
+    -------
+    dict batch_size -> samples per second.
+    """
+    result = {}
+    for size in batch_sizes:
+        start = time.perf_counter()
+        for i in range(0, n_samples, size):
+            network.gradient(x[i:i + size], t[i:i + size], copy=False)
+        result[size] = n_samples / (time.perf_counter() - start)
+    return result
+
+
+# --------------------------------------------------------------------------- gradient checks
+def layer_gradient_errors(seed=0):
+    """Backward of Affine, ReLU, Sigmoid and SoftmaxWithLoss vs central differences (float64).
+
+    Returns
+    -------
+    dict layer name -> dict input/parameter name -> relative error.
+    """
+    rng = np.random.default_rng(seed)
+    n, d, m = 4, 5, 3
+    x = rng.standard_normal((n, d))
+    errors = {
+        "Affine": check_layer_gradients(Affine(rng.standard_normal((d, m)), rng.standard_normal(m)),
+                                        x, rng.standard_normal((n, m))),
+        # keep ReLU inputs away from the kink at 0, where the derivative jumps
+        "ReLU": check_layer_gradients(ReLU(), x + 0.1 * np.sign(x), rng.standard_normal((n, d))),
+        "Sigmoid": check_layer_gradients(Sigmoid(), x, rng.standard_normal((n, d))),
+    }
+    t = rng.integers(0, d, size=n)
+    layer = SoftmaxWithLoss()
+    numeric = numerical_gradient(lambda z: layer.forward(z, t), x.copy())
+    layer.forward(x, t)
+    errors["SoftmaxWithLoss"] = {"x": rel_error(layer.backward(1.0), numeric)}
+    # the closed form (y - t) / N, written out
+    y = softmax(x)
+    y[np.arange(n), t] -= 1
+    errors["SoftmaxWithLoss"]["(y - t) / N"] = rel_error(y / n, numeric)
+    return errors
+
+
+def network_gradient_errors(x, t, hidden_size=10, activation="relu", seed=0):
+    """Relative error between backprop and numerical gradients of a two-layer net, per parameter.
+
+    Builds ``MultiLayerNet(D, [hidden_size], C)`` in float64 (so the central difference is
+    accurate) and compares ``gradient`` with ``numerical_gradient`` on the batch ``x, t``.
+
+    Returns
+    -------
+    dict parameter name -> relative error (a correct backward pass gives < 1e-7).
+    """
+    x = np.asarray(x, dtype=np.float64)
+    n_classes = 10 if np.ndim(t) == 1 else np.shape(t)[1]
+    net = MultiLayerNet(x.shape[1], [hidden_size], n_classes, activation=activation,
+                        weight_init_std="he", seed=seed, dtype=np.float64)
+    # non-zero biases, so their gradients are tested on a general point too
+    rng = np.random.default_rng(seed + 1)
+    for key in ("b1", "b2"):
+        net.params[key][...] = 0.1 * rng.standard_normal(net.params[key].shape)
+    backprop = net.gradient(x, t)
+    numeric = net.numerical_gradient(x, t, h=1e-5)
+    return {key: rel_error(backprop[key], numeric[key]) for key in backprop}
+
+
+def gradient_check_verdicts(errors, threshold=1e-7):
+    """One deterministic line per parameter: whether its relative error is below ``threshold``.
+
+    Printing the errors themselves would show digits that vary with the BLAS build; the
+    verdict does not.
+    """
+    lines = []
+    for key, err in errors.items():
+        ok = err < threshold
+        lines.append(f"{key:>5}: relative error {'<' if ok else '>='} {threshold:.0e}  "
+                     f"{'✔ backprop agrees' if ok else '✘ CHECK THIS'}")
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- playground
+def training_playground(lr=0.1, weight_init_std=0.01, dropout_ratio=0.0, hidden_size=50,
+                        n_train=1000, epochs=10):
+    """The notebook's playground: the two-layer net (784-50-10, ReLU) on 1000 MNIST images.
+
+    Learning rate, weight init and dropout ratio redraw the loss curve and the accuracies. The
+    learning-rate slider reaches 10 (not just 1) so that a rate that is too large can be seen.
+    """
+    from ..widgets import TrainingPlayground, learning_rate_slider
+    return TrainingPlayground(
+        lr=lr, weight_init_std=weight_init_std, dropout_ratio=dropout_ratio,
+        extra_controls={"lr": learning_rate_slider(lr, min_exp=-4, max_exp=1)},
+        fixed={"hidden_size_list": (hidden_size,), "n_train": n_train, "epochs": epochs},
+        title=f"Two-layer net 784-{hidden_size}-10 on {n_train} MNIST images, {epochs} epochs of SGD")
