@@ -50,7 +50,8 @@ def set_log_value(pg, control, value, label):
     """Type ``value`` into a log slider; a redraw is expected unless it already has that value."""
     state = pg.state()
     same = abs(state[control]["now"] - math.log10(value)) < 1e-6
-    return pg.change(control, as_text(value, control), label, expect="none" if same else "update")
+    return pg.change(control, as_text(value, control), label, expect="none" if same else "update",
+                     time_limit=False)
 
 
 def test_page_loads_without_errors(playground):
@@ -78,7 +79,7 @@ def type_out_of_range(pg, control, typed, bound):
     where = f"{pg.notebook}, control {control!r}, input {typed!r}"
     at_bound = abs(state[control]["now"] - state[control][bound]) < 1e-9
     state = pg.change(control, typed, f"{control}-{typed}-clamped-to-{bound}",
-                      expect="none" if at_bound else "update")
+                      expect="none" if at_bound else "update", time_limit=False)
     assert abs(state[control]["now"] - state[control][bound]) < 1e-9, (
         f"{where}: expected the slider clamped to its {bound} {state[control][bound]}, "
         f"got {state[control]['now']}")
