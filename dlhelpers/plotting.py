@@ -62,6 +62,7 @@ def plot_accuracy(history, ax=None, title="Accuracy", keys=("train_acc", "test_a
             label, ls, color = styles[key]
             ax.plot(np.arange(len(values)), values, ls, color=color, marker="o", markersize=3, label=label)
     ax.set(title=title, xlabel="epoch", ylabel="accuracy", ylim=(0, 1.02))
+    ax.xaxis.set_major_locator(mpl.ticker.MaxNLocator(integer=True))
     ax.legend(loc="lower right")
     return ax
 
