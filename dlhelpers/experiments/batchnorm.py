@@ -1,0 +1,426 @@
+"""Notebook 04's experiments: what batch normalization does, how it trains and tests, why it helps.
+
+Each function computes what one figure or printed check of the notebook shows; ``draw_*`` turns
+the result into a figure. ``tests/test_claims_04_06.py`` asserts the notebook's claims with the
+same functions and settings.
+"""
+import numpy as np
+
+from ..data import load_mnist
+from ..gradcheck import check_layer_gradients, rel_error
+from ..layers import Affine, BatchNormalization
+from ..network import MultiLayerNet
+from ..plotting import PALETTE
+from ..training import Trainer
+from .. import search
+
+#: The book's grid of weight-init scales: 16 values from 1 down to 1e-4, evenly spaced in log10.
+BOOK_STDS = np.logspace(0, -4, 16)
+
+_DATA = {}
+
+
+def _mnist():
+    if "mnist" not in _DATA:
+        _DATA["mnist"] = load_mnist()
+    return _DATA["mnist"]
+
+
+def _plt():
+    import matplotlib.pyplot as plt
+    return plt
+
+
+# ----------------------------------------------------------------------------- the idea
+def preactivation_spread(weight_init_std=0.01, n_layers=5, width=100, n_samples=500, seed=0):
+    """Pre-activations of a deep ReLU net on real images, without and with batch norm.
+
+    Both nets share their initial weights (same seed). Returns a dict with
+    'plain': list of (n_samples, width) Affine outputs per hidden layer of the net without BN, and
+    'normalized': list of the BN outputs (training mode, one batch of ``n_samples``) of the net with BN.
+    """
+    (x, _), _ = _mnist()
+    x = x[:n_samples]
+    out = {}
+    for key, use_bn in (("plain", False), ("normalized", True)):
+        net = MultiLayerNet(784, [width] * n_layers, 10, weight_init_std=weight_init_std,
+                            use_batchnorm=use_bn, seed=seed)
+        captured, h = [], x
+        for name, layer in net.layers.items():
+            h = layer.forward(h, train_flg=True)
+            if (use_bn and name.startswith("BatchNorm")) or (not use_bn and name.startswith("Affine")
+                                                              and len(captured) < n_layers):
+                captured.append(h.copy())
+        out[key] = captured
+    out["weight_init_std"] = weight_init_std
+    return out
+
+
+def draw_preactivation_spread(spread):
+    """Two rows of per-layer histograms: Affine outputs without BN (top), BN outputs (bottom)."""
+    plt = _plt()
+    n = len(spread["plain"])
+    fig, axes = plt.subplots(2, n, figsize=(10, 3.8), sharey="row")
+    for i in range(n):
+        for row, (key, color, label) in enumerate((("plain", PALETTE[1], "no BN: Affine output"),
+                                                   ("normalized", PALETTE[0], "with BN: after BN"))):
+            values = spread[key][i].ravel()
+            ax = axes[row, i]
+            ax.hist(values, bins=40, color=color, alpha=0.85)
+            ax.set_title(f"layer {i + 1}: std {values.std():.2g}", fontsize=9)
+            ax.tick_params(labelsize=7)
+            if i == 0:
+                ax.set_ylabel(label, fontsize=8)
+    fig.suptitle(f"Pre-activations of a 5-layer ReLU net, weight std {spread['weight_init_std']:g}")
+    fig.tight_layout()
+    return fig
+
+
+# ----------------------------------------------------------------------------- algorithm checks
+def undo_check(n=64, d=4, seed=0):
+    """Set gamma = sqrt(var + eps) and beta = mu: the BN layer becomes the identity on its batch.
+
+    Returns the largest |output - input| (float64; rounding-level when the identity holds).
+    """
+    rng = np.random.default_rng(seed)
+    x = rng.normal(loc=[3.0, -1.0, 0.5, 10.0][:d], scale=[2.0, 0.1, 1.0, 5.0][:d], size=(n, d))
+    bn = BatchNormalization(np.ones(d), np.zeros(d))
+    mu, var = x.mean(axis=0), x.var(axis=0)
+    bn.params["gamma"][...] = np.sqrt(var + bn.eps)
+    bn.params["beta"][...] = mu
+    return float(np.max(np.abs(bn.forward(x, train_flg=True) - x)))
+
+
+def running_stats_demo(n_batches=150, batch_size=100, means=(3.0, -1.0, 0.5), stds=(2.0, 0.5, 1.0),
+                       momentum=0.9, seed=0):
+    """Feed training batches to a BN layer and record its running mean and variance.
+
+    Features are drawn from N(means, stds^2). Returns a dict with the trained 'layer', arrays
+    'running_mean' and 'running_var' of shape (n_batches, D), and the true 'means' and 'vars'.
+    """
+    rng = np.random.default_rng(seed)
+    means, stds = np.asarray(means), np.asarray(stds)
+    d = len(means)
+    bn = BatchNormalization(np.ones(d), np.zeros(d), momentum=momentum)
+    rm, rv = [], []
+    for _ in range(n_batches):
+        bn.forward(rng.normal(means, stds, size=(batch_size, d)), train_flg=True)
+        rm.append(bn.running_mean.copy())
+        rv.append(bn.running_var.copy())
+    return {"layer": bn, "running_mean": np.array(rm), "running_var": np.array(rv),
+            "means": means, "vars": stds ** 2, "momentum": momentum}
+
+
+def draw_running_stats(demo):
+    plt = _plt()
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.0))
+    for ax, key, truth, title in ((axes[0], "running_mean", demo["means"], "running mean"),
+                                  (axes[1], "running_var", demo["vars"], "running variance")):
+        for j in range(demo[key].shape[1]):
+            ax.plot(np.arange(1, len(demo[key]) + 1), demo[key][:, j], color=PALETTE[j],
+                    label=f"feature {j}")
+            ax.axhline(truth[j], color=PALETTE[j], linestyle=":", linewidth=1)
+        ax.set(title=f"{title} (dotted: true value)", xlabel="training batch")
+    axes[0].legend(loc="center right", bbox_to_anchor=(1.0, 0.3))
+    fig.suptitle(f"Running statistics with momentum {demo['momentum']}: "
+                 r"$\mu_{run} \leftarrow 0.9\,\mu_{run} + 0.1\,\mu_B$")
+    fig.tight_layout()
+    return fig
+
+
+def single_sample_outputs(layer, x_one):
+    """A BN layer on a batch of ONE sample (shape (1, D)), three ways.
+
+    Returns a dict: 'test' (test-mode forward), 'formula' (gamma * (x - running_mean) /
+    sqrt(running_var + eps) + beta computed by hand) and 'train' (training-mode forward, which
+    normalizes the sample by its own mean: every output collapses to beta).
+    """
+    gamma, beta = layer.params["gamma"], layer.params["beta"]
+    saved = layer.running_mean.copy(), layer.running_var.copy()
+    formula = gamma * (x_one - layer.running_mean) / np.sqrt(layer.running_var + layer.eps) + beta
+    test = layer.forward(x_one, train_flg=False)
+    train = layer.forward(x_one, train_flg=True)
+    layer.running_mean, layer.running_var = saved  # the training-mode call moved them; undo that
+    return {"test": test, "formula": formula, "train": train}
+
+
+# ----------------------------------------------------------------------------- backward checks
+def layer_gradient_check(n=8, d=5, seed=0):
+    """Relative errors of BatchNormalization.backward against central differences (float64).
+
+    Returns {'x': err, 'gamma': err, 'beta': err}; a correct backward gives errors below 1e-7.
+    """
+    rng = np.random.default_rng(seed)
+    x = rng.normal(2.0, 3.0, size=(n, d))
+    layer = BatchNormalization(rng.normal(1.0, 0.3, size=d), rng.normal(0.0, 0.3, size=d))
+    dout = rng.standard_normal((n, d))
+    return check_layer_gradients(layer, x, dout)
+
+
+def network_gradient_check(seed=0):
+    """Backprop vs numerical gradients of a small BN network (12-6-6-3, float64).
+
+    Returns a list of rows (name, max |backprop|, max |numerical|, relative error). The biases
+    b1, b2 feed a BN layer: both gradients are zero up to rounding, so their relative error is
+    meaningless and the notebook reports their size instead.
+    """
+    rng = np.random.default_rng(seed)
+    net = MultiLayerNet(12, [6, 6], 3, use_batchnorm=True, weight_init_std=0.5, seed=seed,
+                        dtype=np.float64)
+    x = rng.standard_normal((8, 12))
+    t = rng.integers(0, 3, 8)
+    backprop = net.gradient(x, t)
+    numeric = net.numerical_gradient(x, t)
+    return [(k, float(np.abs(backprop[k]).max()), float(np.abs(numeric[k]).max()),
+             rel_error(backprop[k], numeric[k])) for k in backprop]
+
+
+def print_network_gradient_check(rows, threshold=1e-7, zero=1e-9):
+    """One line per parameter: pass/fail for ordinary parameters, 'zero' for biases before BN."""
+    for name, bp, num, err in rows:
+        if bp < zero and num < zero * 1e3:
+            print(f"{name:>7}: gradient is zero (max |backprop| < {zero:g}, max |numerical| < {zero * 1e3:g})"
+                  "  -> beta does this bias's job")
+        else:
+            print(f"{name:>7}: relative error < {threshold:g}: {'pass' if err < threshold else 'FAIL'}")
+
+
+# ----------------------------------------------------------------------------- the book's grid
+def init_scale_trial(params, seed=None):
+    """Train one net of the init-scale experiment; a trial function for :func:`dlhelpers.search.run_trials`.
+
+    params : dict with 'weight_init_std' (a number or a scheme name), 'use_batchnorm', 'lr', 'epochs', 'n_train',
+        'hidden' (tuple of widths), 'seed' (the run's own seed: nets with and without BN at the
+        same scale start from the same weights and see the same batches) and optionally
+        'n_test' (test images evaluated per epoch, default 200).
+
+    Returns a dict: 'score' (final training accuracy), 'train_acc' and 'test_acc' per epoch
+    (epoch 0 = before training; padded with the last value after a divergence stop), 'diverged'
+    and 'stop_reason' (the Trainer's message, or None).
+    """
+    (x, t), (xt, tt) = _mnist()
+    n, n_test = int(params["n_train"]), int(params.get("n_test", 200))
+    std = params["weight_init_std"]
+    net = MultiLayerNet(784, list(params["hidden"]), 10,
+                        weight_init_std=std if isinstance(std, str) else float(std),
+                        use_batchnorm=bool(params["use_batchnorm"]), seed=int(params["seed"]))
+    trainer = Trainer(net, x[:n], t[:n], xt[:n_test], tt[:n_test], epochs=int(params["epochs"]),
+                      mini_batch_size=100, optimizer="sgd", optimizer_param={"lr": float(params["lr"])},
+                      seed=int(params["seed"]), verbose=False, progress=False, blas_threads=None)
+    history = trainer.train()
+    length = int(params["epochs"]) + 1
+    pad = lambda values: [float(v) for v in values] + [float(values[-1])] * (length - len(values))
+    return {"score": float(history["train_acc"][-1]), "train_acc": pad(history["train_acc"]),
+            "test_acc": pad(history["test_acc"]), "diverged": bool(trainer.diverged),
+            "stop_reason": trainer.stop_reason}
+
+
+def run_init_scale_grid(stds=BOOK_STDS, lr=0.1, epochs=10, n_train=1000, hidden=(100,) * 5, seed=0,
+                        executor=None, progress=True):
+    """The book's experiment: train with and without BN at every init std; runs in parallel.
+
+    Returns a dict: 'stds' (S,), 'bn' and 'plain' training accuracy per epoch, shape (S, epochs + 1),
+    and the settings.
+    """
+    stds = [float(s) for s in stds]
+    base = {"lr": lr, "epochs": epochs, "n_train": n_train, "hidden": tuple(hidden), "seed": seed}
+    params = [{**base, "weight_init_std": s, "use_batchnorm": bn} for bn in (True, False) for s in stds]
+    trials = search.run_trials(init_scale_trial, params, seed=seed, executor=executor,
+                               progress=progress, desc="32 training runs" if len(params) == 32 else "runs")
+    acc = np.array([tr.result["train_acc"] for tr in trials])
+    s = len(stds)
+    return {"stds": np.array(stds), "bn": acc[:s], "plain": acc[s:], "lr": lr, "epochs": epochs,
+            "n_train": n_train}
+
+
+def count_learned(grid, threshold=0.5):
+    """How many scales end above ``threshold`` training accuracy: (with BN, without BN)."""
+    return int(np.sum(grid["bn"][:, -1] > threshold)), int(np.sum(grid["plain"][:, -1] > threshold))
+
+
+def draw_init_scale_grid(grid):
+    """A 4x4 grid of small panels (like the book's figure): training accuracy per epoch, BN vs not."""
+    plt = _plt()
+    stds = grid["stds"]
+    rows = int(np.ceil(len(stds) / 4))
+    fig, axes = plt.subplots(rows, 4, figsize=(9, 1.75 * rows + 0.6), sharex=True, sharey=True)
+    epochs = np.arange(grid["bn"].shape[1])
+    for i, ax in enumerate(axes.flat):
+        if i >= len(stds):
+            ax.axis("off")
+            continue
+        ax.plot(epochs, grid["bn"][i], color=PALETTE[0], linewidth=1.8, label="with BN")
+        ax.plot(epochs, grid["plain"][i], color=PALETTE[1], linestyle="--", linewidth=1.5, label="no BN")
+        ax.set_title(f"std = {stds[i]:.2g}", fontsize=9)
+        ax.set_ylim(0, 1.05)
+        ax.tick_params(labelsize=7)
+        if i % 4 == 0:
+            ax.set_ylabel("train acc", fontsize=8)
+        if i >= len(stds) - 4:
+            ax.set_xlabel("epoch", fontsize=8)
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.suptitle(f"Training accuracy at 16 weight-init scales ({grid['n_train']} images, "
+                 f"5 x 100 ReLU, SGD lr {grid['lr']:g}, {grid['epochs']} epochs)", x=0.4)
+    fig.tight_layout()
+    fig.legend(handles, labels, loc="upper right", ncol=2, fontsize=8)
+    return fig
+
+
+# ----------------------------------------------------------------------------- effects
+def learning_rate_comparison(lrs=(0.01, 0.1, 1.0), epochs=10, n_train=1000, hidden=(100,) * 5,
+                             weight_init_std="he", seed=0, executor=None, progress=True):
+    """He-initialized nets with and without BN at several learning rates (in parallel).
+
+    Returns a dict: 'lrs', and per lr index 'bn' / 'plain' lists of trial results (see
+    :func:`init_scale_trial`; 'test_acc' measured on 1000 test images).
+    """
+    base = {"epochs": epochs, "n_train": n_train, "hidden": tuple(hidden), "seed": seed,
+            "weight_init_std": weight_init_std, "n_test": 1000}
+    params = [{**base, "lr": lr, "use_batchnorm": bn} for lr in lrs for bn in (True, False)]
+    trials = search.run_trials(init_scale_trial, params, seed=seed, executor=executor, progress=progress,
+                               desc="learning rates")
+    results = [tr.result for tr in trials]
+    return {"lrs": list(lrs), "bn": results[0::2], "plain": results[1::2], "epochs": epochs}
+
+
+def epochs_to_reach(train_acc, target):
+    """First epoch whose training accuracy is >= target, or None if it never gets there."""
+    hits = np.flatnonzero(np.asarray(train_acc) >= target)
+    return int(hits[0]) if len(hits) else None
+
+
+def draw_learning_rate_comparison(comparison):
+    plt = _plt()
+    lrs = comparison["lrs"]
+    fig, axes = plt.subplots(1, len(lrs), figsize=(10, 3.0), sharey=True)
+    for ax, lr, bn, plain in zip(axes, lrs, comparison["bn"], comparison["plain"]):
+        ax.plot(bn["train_acc"], color=PALETTE[0], linewidth=1.8, label="with BN: train")
+        ax.plot(bn["test_acc"], color=PALETTE[0], linestyle=":", label="with BN: test")
+        if plain["diverged"]:
+            ax.plot(plain["train_acc"][:1], "x", color=PALETTE[1], markersize=9, label="no BN: diverged")
+            ax.text(0.5, 0.5, "no BN: loss exploded,\ntraining stopped", transform=ax.transAxes,
+                    ha="center", color=PALETTE[1], fontsize=9)
+        else:
+            ax.plot(plain["train_acc"], color=PALETTE[1], linestyle="--", linewidth=1.5, label="no BN: train")
+            ax.plot(plain["test_acc"], color=PALETTE[1], linestyle=":", label="no BN: test")
+        ax.set(title=f"lr = {lr:g}", xlabel="epoch", ylim=(0, 1.02))
+    axes[0].set_ylabel("accuracy")
+    axes[0].legend(fontsize=7, loc="lower right")
+    fig.suptitle("He init, 5 x 100 ReLU, 1000 images: BN learns faster and tolerates a larger learning rate")
+    fig.tight_layout()
+    return fig
+
+
+def train_bn_net(lr=0.1, epochs=10, n_train=1000, hidden=(100,) * 5, seed=0):
+    """A He-initialized BN net trained on the first ``n_train`` images (for the test-time demos)."""
+    (x, t), (xt, tt) = _mnist()
+    net = MultiLayerNet(784, list(hidden), 10, use_batchnorm=True, seed=seed)
+    Trainer(net, x[:n_train], t[:n_train], xt, tt, epochs=epochs, optimizer_param={"lr": lr},
+            seed=seed, verbose=False, progress=False).train()
+    return net
+
+
+def batch_companion_noise(net, n_batches=30, batch_size=100, sample_index=0, seed=0):
+    """Training-mode scores of ONE image placed in ``n_batches`` different random batches.
+
+    BN normalizes with the batch's statistics, so the same image gets a slightly different output
+    depending on its companions: noise that acts as a mild regularizer. Returns an array of shape
+    (n_batches, 10). (Uses training mode but does not change the net's parameters; the running
+    statistics are restored.)
+    """
+    (x, _), _ = _mnist()
+    rng = np.random.default_rng(seed)
+    saved = net._save_running_stats()
+    pool = np.delete(np.arange(len(x)), sample_index)
+    scores = []
+    try:
+        for _ in range(n_batches):
+            idx = np.concatenate([[sample_index], rng.choice(pool, batch_size - 1, replace=False)])
+            scores.append(net.predict(x[idx], train_flg=True)[0])
+    finally:
+        net._restore_running_stats(saved)
+    return np.array(scores)
+
+
+def draw_batch_companion_noise(scores, test_scores=None):
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(8, 3.0))
+    n, k = scores.shape
+    jitter = np.random.default_rng(0).uniform(-0.15, 0.15, size=scores.shape)
+    ax.scatter(np.arange(k)[None, :] + jitter, scores, s=10, color=PALETTE[0], alpha=0.6,
+               label=f"training mode, {n} different batches")
+    if test_scores is not None:
+        ax.scatter(np.arange(k), test_scores, marker="_", s=300, color=PALETTE[1], linewidths=2,
+                   label="test mode (running statistics)")
+    ax.set(title="One image, many batch companions: its class scores wobble in training mode",
+           xlabel="class", ylabel="score (logit)", xticks=range(k))
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+# ----------------------------------------------------------------------------- playground
+class BNComparison:
+    """Two training runs with the same settings, without and with batch norm (playground result)."""
+
+    def __init__(self, plain, bn):
+        self.plain, self.bn = plain, bn
+        self.diverged = plain.diverged or bn.diverged
+
+        def line(name, run):
+            if run.diverged:
+                return f"{name}: diverged"
+            return f"{name}: train {run.final_train_acc:.2f} / test {run.final_test_acc:.2f}"
+        self.message = line("with BN", bn) + "  |  " + line("no BN", plain)
+
+
+def compare_bn_runs(lr=0.1, weight_init_std=0.01, dropout_ratio=0.0, n_layers=4, width=50,
+                    epochs=6, n_train=800, seed=0):
+    """Train the same small net without and with BN (the playground's compute function)."""
+    from ..widgets import train_small_net
+    kwargs = dict(lr=lr, weight_init_std=weight_init_std, dropout_ratio=dropout_ratio,
+                  hidden_size_list=(int(width),) * int(n_layers), n_train=n_train, n_test=500,
+                  epochs=epochs, seed=seed)
+    return BNComparison(train_small_net(use_batchnorm=False, **kwargs),
+                        train_small_net(use_batchnorm=True, **kwargs))
+
+
+def draw_bn_comparison(result, values=None):
+    """Loss per iteration (left) and train/test accuracy per epoch (right), BN vs no BN."""
+    plt = _plt()
+    from ..utils import smooth_curve
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(9, 3.0))
+    for run, color, name in ((result.bn, PALETTE[0], "with BN"), (result.plain, PALETTE[1], "no BN")):
+        loss = np.asarray(run.history["train_loss"], dtype=float)
+        finite = loss[np.isfinite(loss)]
+        if len(finite):
+            ax_loss.plot(smooth_curve(finite, 5), color=color, label=name)
+        ax_acc.plot(run.history["train_acc"], color=color, marker="o", markersize=3, label=f"{name}: train")
+        ax_acc.plot(run.history["test_acc"], color=color, linestyle=":", label=f"{name}: test")
+    ax_loss.set(title="training loss", xlabel="iteration", ylabel="loss")
+    ax_loss.set_yscale("log")
+    ax_loss.legend(fontsize=8)
+    ax_acc.set(title="accuracy", xlabel="epoch", ylabel="accuracy", ylim=(0, 1.02))
+    ax_acc.legend(fontsize=7, loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+def batchnorm_playground(lr=0.1, weight_init_std=0.01, dropout_ratio=0.0, n_layers=4):
+    """Learning rate, weight init and dropout with BN on and off side by side, plus depth."""
+    import ipywidgets as widgets
+    from ..widgets import InitStdControl, Playground, dropout_slider, learning_rate_slider
+    controls = {
+        "lr": learning_rate_slider(lr, min_exp=-3, max_exp=0.5),
+        "weight_init_std": InitStdControl(weight_init_std, schemes=("he", "xavier")),
+        "dropout_ratio": dropout_slider(dropout_ratio),
+        "n_layers": widgets.IntSlider(value=n_layers, min=1, max=8, description="hidden layers",
+                                      continuous_update=False, style={"description_width": "130px"}),
+    }
+    return Playground(controls, compute_bn_playground, draw_bn_comparison,
+                      title="Batch norm on (blue) vs off (orange): 800 images, 6 epochs, 50 units per layer")
+
+
+def compute_bn_playground(lr, weight_init_std, dropout_ratio, n_layers):
+    return compare_bn_runs(lr=lr, weight_init_std=weight_init_std, dropout_ratio=dropout_ratio,
+                           n_layers=n_layers)
