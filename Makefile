@@ -31,8 +31,15 @@ bench: $(STAMP)
 notebooks: $(STAMP)
 	$(BIN)/python tools/execute_notebooks.py notebooks/*.ipynb
 
+# Voila on notebooks/ for a class: code hidden, playgrounds live, 127.0.0.1:8866 (or a free port).
+# PRESENT_ARGS=--preheat executes every notebook ahead so pages open at once.
 present: $(STAMP)
-	$(BIN)/voila notebooks/ --no-browser --Voila.ip=127.0.0.1 --port=8866
+	$(BIN)/python tools/present.py $(PRESENT_ARGS)
+
+# reveal.js decks in slides/ (git-ignored); assets copied into slides/_assets when npm can fetch them,
+# else the decks load them from CDNs. Live controls need `make present`.
+slides: $(STAMP)
+	$(BIN)/python tools/make_slides.py --offline $(SLIDES_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache artifacts slides

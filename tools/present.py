@@ -1,0 +1,83 @@
+"""Serve the course for a class (``make present``): Voila on notebooks/, code hidden, playgrounds live.
+
+Usage: python tools/present.py [--port 8866] [--preheat] [notebook folder]
+
+Voila runs each notebook in a fresh kernel when its page is opened and then shows prose, figures and
+live widgets without the code cells; every viewer gets a kernel of their own. The server listens on
+127.0.0.1 only (share your screen or projector, not the port). Port 8866 is used when free, otherwise
+a free port is picked and said so. With --preheat every notebook is executed in the background at
+start, so pages open at once; on a 2-core laptop that costs CPU in the first minutes, and Voila
+refills its kernel pool (executing the notebook again) each time a page is opened.
+Stop with Ctrl+C.
+"""
+import argparse
+import os
+import shutil
+import socket
+import sys
+from pathlib import Path
+from urllib.parse import quote
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_PORT = 8866
+
+
+def port_is_free(port, host="127.0.0.1"):
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port(host="127.0.0.1"):
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def voila_command(folder, port, preheat=False):
+    voila = Path(sys.executable).with_name("voila")
+    voila = str(voila) if voila.exists() else shutil.which("voila")
+    if voila is None:
+        sys.exit("Voila is not installed: `make present` installs it into .venv (requirements.txt).")
+    command = [voila, str(folder), "--no-browser",
+               "--Voila.ip=127.0.0.1", f"--port={port}", "--strip_sources=True"]
+    if preheat:
+        command += ["--preheat_kernel=True", "--pool_size=1"]
+    return command
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("folder", nargs="?", default=str(REPO / "notebooks"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", DEFAULT_PORT)))
+    parser.add_argument("--preheat", action="store_true",
+                        help="execute every notebook at start so pages open at once")
+    args = parser.parse_args(argv)
+
+    folder = Path(args.folder).resolve()
+    notebooks = sorted(p.name for p in folder.glob("*.ipynb"))
+    if not notebooks:
+        sys.exit(f"No notebooks (*.ipynb) in {folder}: nothing to present.")
+    port = args.port
+    if not port_is_free(port):
+        new = free_port()
+        print(f"Port {port} is busy (another Voila or Jupyter server?); using port {new} instead.")
+        port = new
+    base = f"http://127.0.0.1:{port}/"
+    print(f"\nPresenting {len(notebooks)} notebooks from {folder.name}/ at {base}")
+    for name in notebooks:
+        print(f"  {base}voila/render/{quote(name)}")
+    print("Each page runs its notebook in a fresh kernel first"
+          + (" (prepared in the background now: --preheat)." if args.preheat
+             else " (up to a minute; `--preheat` prepares them ahead)."))
+    print("Code cells are hidden; the playgrounds are live. Stop with Ctrl+C.\n", flush=True)
+    command = voila_command(folder, port, args.preheat)
+    os.chdir(folder)
+    os.execv(command[0], command)
+
+
+if __name__ == "__main__":
+    main()
