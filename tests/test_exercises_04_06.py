@@ -29,7 +29,7 @@ def test_batchnorm_forward_checker(capsys):
     for text, wrong in FORWARD_MISTAKES.items():
         result = nb04.check_batchnorm_forward(wrong)
         assert not result.passed
-        assert f"Likely mistake: " in result.message and text in result.message, (text, result.message)
+        assert "Likely mistake: " in result.message and text in result.message, (text, result.message)
         assert "Hint:" in result.message
 
 
@@ -102,3 +102,68 @@ def test_batchnorm_backward_checker(wrong, text):
 def test_a_crashing_answer_is_reported_not_raised():
     result = nb04.check_batchnorm_forward(lambda x, g, b: x @ np.ones((3, 3)))
     assert not result.passed and "raised" in result.message
+
+
+# ----------------------------------------------------------------------------- notebook 05
+from dlhelpers.exercises import nb05  # noqa: E402
+
+
+def test_weight_decay_checker():
+    assert nb05.check_weight_decay_terms(lambda W, dW, lam: (0.5 * lam * np.sum(W ** 2), dW + lam * W)).passed
+    mistakes = {
+        "missing the 1/2": lambda W, dW, lam: (lam * np.sum(W ** 2), dW + lam * W),
+        "uses the norm": lambda W, dW, lam: (0.5 * lam * np.linalg.norm(W), dW + lam * W),
+        "lambda/2 * W": lambda W, dW, lam: (0.5 * lam * np.sum(W ** 2), dW + 0.5 * lam * W),
+        "data gradient dW is missing": lambda W, dW, lam: (0.5 * lam * np.sum(W ** 2), lam * W),
+        "sign of the decay term": lambda W, dW, lam: (0.5 * lam * np.sum(W ** 2), dW - lam * W),
+        "2 * lambda * W": lambda W, dW, lam: (0.5 * lam * np.sum(W ** 2), dW + 2 * lam * W),
+    }
+    for text, wrong in mistakes.items():
+        result = nb05.check_weight_decay_terms(wrong)
+        assert not result.passed and "Likely mistake" in result.message and text in result.message, (text, result.message)
+
+
+def test_inverted_dropout_checker():
+    assert nb05.check_inverted_dropout_train(lambda x, keep, r: x * keep / (1 - r)).passed
+    mistakes = {
+        "book's form": lambda x, keep, r: x * keep,
+        "divided by the dropout ratio": lambda x, keep, r: x * keep / r,
+        "multiplied by (1 - ratio)": lambda x, keep, r: x * keep * (1 - r),
+        "mask is inverted": lambda x, keep, r: x * ~keep / (1 - r),
+    }
+    for text, wrong in mistakes.items():
+        result = nb05.check_inverted_dropout_train(wrong)
+        assert not result.passed and "Likely mistake" in result.message and text in result.message, (text, result.message)
+
+
+def _early(val_acc, patience, ties=False, late=False, best_is_stop=False):
+    best, best_epoch, waited = -1.0, 0, 0
+    for epoch in range(1, len(val_acc)):
+        if (val_acc[epoch] >= best) if ties else (val_acc[epoch] > best):
+            best, best_epoch, waited = val_acc[epoch], epoch, 0
+        else:
+            waited += 1
+            if (waited > patience) if late else (waited >= patience):
+                return epoch, epoch if best_is_stop else best_epoch
+    return len(val_acc) - 1, len(val_acc) - 1 if best_is_stop else best_epoch
+
+
+@pytest.mark.parametrize("kwargs, text", [
+    ({"ties": True}, "a tie counts as an improvement"),
+    ({"late": True}, "one epoch late"),
+    ({"best_is_stop": True}, "not the epoch where training stopped"),
+])
+def test_early_stop_checker(kwargs, text):
+    assert nb05.check_early_stop(_early).passed
+    result = nb05.check_early_stop(lambda v, p: _early(v, p, **kwargs))
+    assert not result.passed and "Likely mistake" in result.message and text in result.message, result.message
+
+
+def test_early_stop_reference_agrees_with_the_notebook_rule():
+    from dlhelpers.experiments.overfitting import early_stop_epoch
+    rng = np.random.default_rng(5)
+    for trial in range(20):
+        curve, patience = nb05._curve_inputs(rng, trial)
+        stop, best = nb05.early_stop(curve, patience)
+        ref_stop, ref_best = early_stop_epoch(curve, patience)
+        assert best == ref_best and stop == (ref_stop if ref_stop is not None else len(curve) - 1)

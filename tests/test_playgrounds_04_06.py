@@ -45,3 +45,35 @@ def test_bn_playground_controls(bn_playground):
     assert pg.result.plain.final_train_acc > 0.25  # chance is 0.11; four layers stayed there
     assert len(pg.result.bn.trainer.network.hidden_size_list) == 1
     assert pg.n_updates == n + 7
+
+
+# ----------------------------------------------------------------------------- notebook 05
+from dlhelpers.experiments import overfitting as overfit  # noqa: E402
+
+
+def test_regularization_playground_controls():
+    pg = overfit.regularization_playground()
+    assert pg.error is None and pg.figure is not None
+    base = pg.result
+    assert base.history["train_acc"][-1] > 0.95 and base.gap > 0.1  # it overfits by default
+
+    pg.controls["weight_decay_lambda"].value = 0.1
+    assert pg.error is None and pg.values["weight_decay_lambda"] == 0.1
+    assert pg.result.gap < base.gap / 1.5
+    assert pg.result.run.trainer.network.weight_decay_lambda == 0.1
+
+    pg.controls["weight_decay_lambda"].value = 0.0
+    pg.controls["dropout_ratio"].value = 0.5  # underfits in 40 epochs
+    assert pg.error is None and pg.result.history["train_acc"][-1] < 0.8
+
+    pg.controls["dropout_ratio"].value = 0.0
+    pg.controls["lr"].value = 0.01  # the slow book rate: not yet memorized after 40 epochs
+    assert pg.result.history["train_acc"][-1] < base.history["train_acc"][-1] - 0.05
+
+    pg.controls["lr"].value = 0.1
+    pg.controls["weight_init_std"].scheme.value = "custom"  # std 0.01 stalls the 4-layer net
+    assert pg.values["weight_init_std"] == 0.01 and pg.result.history["train_acc"][-1] < 0.2
+
+    pg.controls["weight_init_std"].scheme.value = "he"
+    pg.controls["epochs"].value = 20
+    assert len(pg.result.history["train_acc"]) == 21 and pg.error is None

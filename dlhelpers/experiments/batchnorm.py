@@ -206,7 +206,7 @@ def init_scale_trial(params, seed=None):
                         use_batchnorm=bool(params["use_batchnorm"]), seed=int(params["seed"]))
     trainer = Trainer(net, x[:n], t[:n], xt[:n_test], tt[:n_test], epochs=int(params["epochs"]),
                       mini_batch_size=100, optimizer="sgd", optimizer_param={"lr": float(params["lr"])},
-                      seed=int(params["seed"]), verbose=False, progress=False, blas_threads=None)
+                      seed=int(params["seed"]), verbose=False, progress=False, blas_threads=1)
     history = trainer.train()
     length = int(params["epochs"]) + 1
     pad = lambda values: [float(v) for v in values] + [float(values[-1])] * (length - len(values))

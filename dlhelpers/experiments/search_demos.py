@@ -45,7 +45,7 @@ def mnist_trial(params, seed, n_samples=500, epochs=10, hidden_size_list=(100,) 
     # The validation split plays the Trainer's "test" role: the real test set stays untouched.
     trainer = Trainer(net, x_train, t_train, x_val, t_val, epochs=epochs, mini_batch_size=batch_size,
                       optimizer="sgd", optimizer_param={"lr": float(params["lr"])}, seed=seed,
-                      verbose=False, progress=False, blas_threads=None)
+                      verbose=False, progress=False, blas_threads=1)
     history = trainer.train()
     val_acc = [float(a) for a in history["test_acc"]]
     return {"score": val_acc[-1], "val_acc": val_acc,
