@@ -63,3 +63,99 @@ def test_affine_backward_checker():
     assert "shape mismatch" in likely(nb01.check_affine_backward(lambda d, x, W: (d @ W, x.T @ d, d.sum(axis=0))))
     assert "tuple" in likely(nb01.check_affine_backward(lambda d, x, W: [d @ W.T, x.T @ d]))
     assert "dx is wrong" in likely(nb01.check_affine_backward(lambda d, x, W: (-(d @ W.T), x.T @ d, d.sum(axis=0))))
+
+
+# --------------------------------------------------------------------------- notebook 02
+from dlhelpers.exercises import nb02  # noqa: E402
+
+
+class GoodMomentum:
+    def __init__(self, lr=0.01, momentum=0.9):
+        self.lr, self.momentum, self.v = lr, momentum, {}
+
+    def update(self, params, grads):
+        for k in params:
+            self.v.setdefault(k, np.zeros_like(params[k]))
+            self.v[k] = self.momentum * self.v[k] - self.lr * grads[k]
+            params[k] += self.v[k]
+
+
+class MomentumNotInPlace(GoodMomentum):
+    def update(self, params, grads):
+        for k in params:
+            self.v.setdefault(k, np.zeros_like(params[k]))
+            self.v[k] = self.momentum * self.v[k] - self.lr * grads[k]
+            params[k] = params[k] + self.v[k]
+
+
+class MomentumForgets(GoodMomentum):
+    def update(self, params, grads):
+        for k in params:
+            v = self.momentum * np.zeros_like(params[k]) - self.lr * grads[k]
+            params[k] += v
+
+
+class MomentumUphill(GoodMomentum):
+    def update(self, params, grads):
+        for k in params:
+            self.v.setdefault(k, np.zeros_like(params[k]))
+            self.v[k] = self.momentum * self.v[k] + self.lr * grads[k]
+            params[k] += self.v[k]
+
+
+class MomentumLate(GoodMomentum):
+    def update(self, params, grads):
+        for k in params:
+            self.v.setdefault(k, np.zeros_like(params[k]))
+            params[k] += self.v[k]
+            self.v[k] = self.momentum * self.v[k] - self.lr * grads[k]
+
+
+class MomentumWrongSignature:
+    def __init__(self, learning_rate):
+        pass
+
+
+def test_momentum_checker():
+    assert nb02.check_momentum(GoodMomentum).passed
+    from dlhelpers.optimizers import Momentum
+    assert nb02.check_momentum(Momentum).passed
+    assert "in place" in likely(nb02.check_momentum(MomentumNotInPlace))
+    assert "not remembered between calls" in likely(nb02.check_momentum(MomentumForgets))
+    assert "points uphill" in likely(nb02.check_momentum(MomentumUphill))
+    assert "old velocity" in likely(nb02.check_momentum(MomentumLate))
+    assert "cls(lr=..., momentum=...)" in likely(nb02.check_momentum(MomentumWrongSignature))
+
+
+class GoodAdam:
+    def __init__(self, lr=0.001, beta1=0.9, beta2=0.999, correct=True, t_per_key=False, square=True):
+        self.lr, self.b1, self.b2 = lr, beta1, beta2
+        self.t, self.m, self.v = 0, {}, {}
+        self.correct, self.t_per_key, self.square = correct, t_per_key, square
+
+    def update(self, params, grads):
+        if not self.t_per_key:
+            self.t += 1
+        for k in params:
+            if self.t_per_key:
+                self.t += 1
+            g = grads[k]
+            self.m[k] = self.b1 * self.m.get(k, 0) + (1 - self.b1) * g
+            self.v[k] = self.b2 * self.v.get(k, 0) + (1 - self.b2) * (g * g if self.square else g)
+            m, v = self.m[k], self.v[k]
+            if self.correct:
+                m, v = m / (1 - self.b1 ** self.t), v / (1 - self.b2 ** self.t)
+            with np.errstate(invalid="ignore"):
+                params[k] -= self.lr * m / (np.sqrt(v) + 1e-8)
+
+
+def test_adam_checker():
+    assert nb02.check_adam(GoodAdam).passed
+    msg = likely(nb02.check_adam(lambda lr, beta1, beta2: GoodAdam(lr, beta1, beta2, correct=False)))
+    assert "bias correction is missing" in msg
+    msg = likely(nb02.check_adam(lambda lr, beta1, beta2: GoodAdam(lr, beta1, beta2, t_per_key=True)))
+    assert "once per call of update" in msg
+    msg = likely(nb02.check_adam(lambda lr, beta1, beta2: GoodAdam(lr, beta2, beta1)))
+    assert "swapped" in msg
+    msg = likely(nb02.check_adam(lambda lr, beta1, beta2: GoodAdam(lr, beta1, beta2, square=False)))
+    assert "squared gradient" in msg
