@@ -43,9 +43,18 @@ def voila_command(folder, port, preheat=False):
     if voila is None:
         sys.exit("Voila is not installed: `make present` installs it into .venv (requirements.txt).")
     command = [voila, str(folder), "--no-browser",
-               "--Voila.ip=127.0.0.1", f"--port={port}", "--strip_sources=True"]
+               "--Voila.ip=127.0.0.1", f"--port={port}", "--Voila.port_retries=0",
+               "--strip_sources=True"]
     if preheat:
         command += ["--preheat_kernel=True", "--pool_size=1"]
+    else:
+        # A closed or reloaded page should free its kernel, but Voila 0.5's shutdown request on
+        # page unload is refused (missing XSRF token), so kernels of closed pages would live until
+        # the server stops. Cull kernels that have no page connected and were idle for 10 minutes;
+        # an open page's kernel is never culled, however long it idles. (Not with --preheat: the
+        # waiting pool kernels have no page either.)
+        command += ["--MappingKernelManager.cull_idle_timeout=600",
+                    "--MappingKernelManager.cull_interval=60"]
     return command
 
 
