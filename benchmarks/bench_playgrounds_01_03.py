@@ -20,8 +20,12 @@ def measure(name, build, changes):
     times = []
     for control, value in changes:
         target = pg.controls[control]
-        if hasattr(target, "scheme") and isinstance(value, str):
-            target = target.scheme
+        if hasattr(target, "scheme"):            # InitStdControl: a scheme name or a custom std
+            if isinstance(value, str):
+                target = target.scheme
+            else:
+                target.scheme.value = "custom"
+                target = target.std
         target.value = value
         if pg.error:
             raise RuntimeError(f"{name}: {pg.error}")
@@ -46,6 +50,15 @@ def playgrounds():
     yield ("02 optimizers on a small MNIST net", optimizer_paths.mnist_optimizer_playground,
            [("optimizer", "momentum"), ("lr", 0.01), ("optimizer", "adam"), ("lr", 0.001),
             ("dropout_ratio", 0.2)])
+    from dlhelpers.experiments import init_activations
+    yield ("03 activation histograms (5 layers)", init_activations.histogram_playground,
+           [("weight_init_std", 0.1), ("weight_init_std", 0.01), ("weight_init_std", "xavier"),
+            ("activation", "tanh"), ("activation", "relu"), ("weight_init_std", "he")])
+    yield ("03 activation histograms (10 layers)", lambda: init_activations.histogram_playground(n_layers=10),
+           [("weight_init_std", 0.1), ("activation", "relu"), ("weight_init_std", "he")])
+    yield ("03 init, activation, depth on MNIST", init_activations.training_playground,
+           [("lr", 0.3), ("activation", "tanh"), ("weight_init_std", "xavier"), ("dropout_ratio", 0.2),
+            ("activation", "relu")])
 
 
 def main():

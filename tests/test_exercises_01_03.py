@@ -159,3 +159,37 @@ def test_adam_checker():
     assert "swapped" in msg
     msg = likely(nb02.check_adam(lambda lr, beta1, beta2: GoodAdam(lr, beta1, beta2, square=False)))
     assert "squared gradient" in msg
+
+
+# --------------------------------------------------------------------------- notebook 03
+from dlhelpers.exercises import nb03  # noqa: E402
+
+
+def test_he_init_checker():
+    assert nb03.check_he_init(lambda fi, fo, rng: np.sqrt(2 / fi) * rng.standard_normal((fi, fo))).passed
+    assert nb03.check_he_init(lambda fi, fo, rng: rng.normal(0, np.sqrt(2 / fi), (fi, fo))).passed
+    cases = {
+        "Xavier/LeCun": lambda fi, fo, rng: np.sqrt(1 / fi) * rng.standard_normal((fi, fo)),
+        "uses fan_out": lambda fi, fo, rng: np.sqrt(2 / fo) * rng.standard_normal((fi, fo)),
+        "square root is missing": lambda fi, fo, rng: (2 / fi) * rng.standard_normal((fi, fo)),
+        "std 1": lambda fi, fo, rng: rng.standard_normal((fi, fo)),
+        "transposed": lambda fi, fo, rng: np.sqrt(2 / fi) * rng.standard_normal((fo, fi)),
+        "uniformly": lambda fi, fo, rng: rng.uniform(-np.sqrt(6 / fi), np.sqrt(6 / fi), (fi, fo)),
+        "not a 2-D matrix": lambda fi, fo, rng: np.sqrt(2 / fi) * rng.standard_normal(fi * fo),
+        "not centred": lambda fi, fo, rng: np.sqrt(2 / fi) * (rng.standard_normal((fi, fo)) + 0.5),
+    }
+    for text, fn in cases.items():
+        assert text in likely(nb03.check_he_init(fn)), text
+
+
+def test_dead_relu_fraction_checker():
+    assert nb03.check_dead_relu_fraction(lambda a: float(np.mean(np.all(a <= 0, axis=0)))).passed
+    cases = {
+        "counted zero entries": lambda a: np.mean(a == 0),
+        "axis 1": lambda a: np.mean(np.all(a <= 0, axis=1)),
+        "np.any": lambda a: np.mean(np.any(a <= 0, axis=0)),
+        "number of dead units": lambda a: np.sum(np.all(a <= 0, axis=0)),
+        "one entry per unit": lambda a: np.all(a <= 0, axis=0),
+    }
+    for text, fn in cases.items():
+        assert text in likely(nb03.check_dead_relu_fraction(fn)), text

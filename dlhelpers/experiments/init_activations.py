@@ -1,0 +1,491 @@
+"""Experiments of notebook 03 (weight initialization, activations and their histograms).
+
+* :func:`symmetric_init_experiment` - all-zero or all-equal weights keep every hidden unit identical;
+* :func:`activation_histograms`, :func:`saturation_fraction`, :func:`layer_stats` - the book's
+  5 x 100 histogram experiment;
+* :func:`deep_net_statistics` - CS231n's 10 x 500 tanh network, forward and backward;
+* :data:`ACTIVATIONS`, :func:`maxout` - activation functions and their derivatives;
+* :func:`dead_relu_fraction`, :func:`dead_units_after_training` - dead ReLUs;
+* :func:`linear_stack` - a stack of linear layers is one linear layer;
+* :func:`preprocess_2d`, :func:`gradient_sign_agreement`, :func:`positive_input_paths` - data
+  preprocessing and the all-positive-input zig-zag;
+* :func:`init_weights`, :data:`INIT_RULES` - LeCun, Xavier (normal, uniform) and He;
+* :data:`MNIST_INIT_SETTINGS` - the MNIST comparison, run with
+  :func:`dlhelpers.experiments.mnist_compare.compare_on_mnist`;
+* :func:`histogram_playground`, :func:`training_playground` - the playgrounds.
+"""
+import numpy as np
+
+from ..functions import elu, leaky_relu, relu, sigmoid
+from ..initializers import init_std
+from ..training import blas_thread_limit
+
+__all__ = ["symmetric_init_experiment", "unit_spread", "activation_histograms", "saturation_fraction",
+           "layer_stats", "draw_histograms", "deep_net_statistics", "ACTIVATIONS", "maxout",
+           "dead_relu_fraction", "dead_units_after_training", "linear_stack", "preprocess_2d",
+           "gradient_sign_agreement", "positive_input_paths", "same_sign_steps", "init_weights", "INIT_RULES",
+           "layer_std_profile", "MNIST_INIT_SETTINGS", "histogram_playground", "training_playground"]
+
+
+# --------------------------------------------------------------------------- symmetry
+def unit_spread(W):
+    """Largest difference between any hidden unit's incoming weights and unit 0's.
+
+    ``W`` has shape (fan_in, units); column j holds the weights into unit j. 0 means that every
+    unit of the layer computes exactly the same function.
+    """
+    W = np.asarray(W)
+    return float(np.max(np.abs(W - W[:, :1])))
+
+
+def symmetric_init_experiment(init="zero", activation="sigmoid", hidden_size_list=(50, 50),
+                              iterations=300, lr=0.1, batch_size=100, seed=0, dtype=np.float32):
+    """Train a net whose weights all start at the same value, and measure how its units differ.
+
+    Parameters
+    ----------
+    init : 'zero', 'equal' (every weight 0.01) or anything :class:`MultiLayerNet` accepts
+        ('he', 0.01, ...) for a random start to compare with.
+    activation : str
+    hidden_size_list : sequence of int
+    iterations, lr, batch_size, seed : training settings (SGD on the bundled MNIST sample).
+    dtype : precision of the network.
+
+    Returns
+    -------
+    dict with 'network' (trained), 'spread' (dict 'W1', 'W2', ... -> :func:`unit_spread` of each
+    hidden layer's incoming weights after training), 'losses' (per iteration), 'train_acc'.
+    """
+    from ..data import load_mnist
+    from ..network import MultiLayerNet
+    from ..optimizers import SGD
+    (x, t), _ = load_mnist()
+    x = x.astype(dtype)
+    random_init = init not in ("zero", "equal")
+    net = MultiLayerNet(784, list(hidden_size_list), 10, activation=activation,
+                        weight_init_std=init if random_init else "he", seed=seed, dtype=dtype)
+    if not random_init:
+        value = 0.0 if init == "zero" else 0.01
+        for key, p in net.params.items():
+            if key.startswith("W"):
+                p[...] = value
+    rng = np.random.default_rng(seed)
+    opt = SGD(lr)
+    losses = []
+    with blas_thread_limit(1):   # faster for these small matrices, and reproducible
+        for _ in range(iterations):
+            idx = rng.choice(len(x), batch_size, replace=False)
+            grads = net.gradient(x[idx], t[idx], copy=False)
+            losses.append(net.last_loss)
+            opt.update(net.params, grads)
+    n_hidden = len(hidden_size_list)
+    spread = {f"W{i}": unit_spread(net.params[f"W{i}"]) for i in range(1, n_hidden + 1)}
+    return {"network": net, "spread": spread, "losses": np.array(losses),
+            "train_acc": net.accuracy(x, t)}
+
+
+# --------------------------------------------------------------------------- histograms
+def _activation_fn(name):
+    fns = {"sigmoid": sigmoid, "tanh": np.tanh, "relu": relu, "leaky_relu": leaky_relu, "elu": elu,
+           "linear": lambda z: z}
+    if name not in fns:
+        raise ValueError(f"unknown activation {name!r}; choose one of {sorted(fns)}")
+    return fns[name]
+
+
+def activation_histograms(activation="sigmoid", weight_std=1.0, n_layers=5, n_units=100, n_samples=1000,
+                          seed=0, dtype=np.float64):
+    """The book's experiment: Gaussian input through ``n_layers`` layers of ``n_units`` units.
+
+    x (n_samples, n_units) ~ N(0, 1); each layer computes z = x @ W (no bias) with W drawn from
+    N(0, std^2), then x = activation(z).
+
+    Parameters
+    ----------
+    weight_std : float or str
+        A number, or a scheme of :func:`dlhelpers.initializers.init_std` ('xavier': sqrt(1/n),
+        'he': sqrt(2/n)), where n is the fan-in (``n_units``).
+
+    Returns
+    -------
+    list of ``n_layers`` arrays, each (n_samples, n_units): every layer's activations.
+    """
+    rng = np.random.default_rng(seed)
+    fn = _activation_fn(activation)
+    std = init_std(weight_std, n_units, n_units)
+    x = rng.standard_normal((n_samples, n_units)).astype(dtype)
+    acts = []
+    with blas_thread_limit(1):
+        for _ in range(n_layers):
+            W = (std * rng.standard_normal((n_units, n_units))).astype(dtype)
+            x = fn(x @ W)
+            acts.append(x)
+    return acts
+
+
+def saturation_fraction(acts, tol=0.05):
+    """Fraction of activations within ``tol`` of 0 or 1 (sigmoid saturation), per layer."""
+    return np.array([float(np.mean((a < tol) | (a > 1 - tol))) for a in acts])
+
+
+def layer_stats(acts):
+    """(means, stds): two arrays with one entry per layer."""
+    return (np.array([float(np.mean(a)) for a in acts]), np.array([float(np.std(a)) for a in acts]))
+
+
+def histogram_range(activation, acts=None):
+    """A fixed x-range for an activation's histograms, so layers can be compared by eye."""
+    if activation == "sigmoid":
+        return (0.0, 1.0)
+    if activation == "tanh":
+        return (-1.0, 1.0)
+    top = max(float(np.percentile(a, 99.5)) for a in acts) if acts else 1.0
+    top = top if np.isfinite(top) and top > 0 else 1.0
+    return (-0.1 * top if activation in ("leaky_relu", "elu") else 0.0, top)
+
+
+def draw_histograms(acts, axes, activation, color, label=None, bins=30):
+    """One histogram per layer into ``axes`` (a sequence as long as ``acts``).
+
+    For ReLU-like activations the exact zeros (half of all values or more) are left out of the
+    bars, and their share is written in the panel, so that the spread of the rest stays visible.
+    """
+    lo, hi = histogram_range(activation, acts)
+    for i, (ax, a) in enumerate(zip(axes, acts)):
+        values = a.ravel()
+        if activation == "relu":
+            zero_share = float(np.mean(values == 0))
+            values = values[values > 0]
+            ax.text(0.97, 0.93, f"zeros: {zero_share:.0%}", transform=ax.transAxes, ha="right",
+                    va="top", fontsize=7, color="0.3")
+        counts, edges = np.histogram(values, bins=bins, range=(lo, hi))
+        ax.stairs(counts, edges, fill=True, color=color, alpha=0.85)   # one artist: fast to draw
+        ax.set_xlim(lo, hi)
+        ax.set_title(f"layer {i + 1}", fontsize=9)
+        ax.set_yticks([])
+        ax.tick_params(labelsize=7)
+    if label:
+        axes[0].set_ylabel(label, fontsize=9)
+    return axes
+
+
+# --------------------------------------------------------------------------- CS231n deep net
+def deep_net_statistics(weight_scale, n_layers=10, n_units=500, n_samples=1000, activation="tanh", seed=0,
+                        dtype=np.float32):
+    """Forward and backward statistics of CS231n's deep tanh network (no biases).
+
+    Forward: x ~ N(0, 1) of shape (n_samples, n_units), then per layer h = tanh(h @ W) with W ~
+    N(0, scale^2) ('xavier' = sqrt(1/n_units)). Backward: a random upstream gradient
+    dL/dh_last ~ N(0, 1) is sent back through every layer.
+
+    Returns
+    -------
+    dict of arrays with one entry per layer (layer 1 first): 'mean' and 'std' of the layer's
+    activations, 'grad_std' (std of the gradient the backward pass hands from this layer to its
+    input) and 'dW_norm' (Frobenius norm of dL/dW); plus 'activations', the list of (N, units) arrays.
+    """
+    rng = np.random.default_rng(seed)
+    fn = _activation_fn(activation)
+    scale = init_std(weight_scale, n_units, n_units)
+    x = rng.standard_normal((n_samples, n_units)).astype(dtype)
+    Ws = [(scale * rng.standard_normal((n_units, n_units))).astype(dtype) for _ in range(n_layers)]
+    if activation not in ("tanh", "sigmoid", "relu"):
+        raise ValueError("deep_net_statistics supports tanh, sigmoid and relu")
+    hs = [x]
+    grad_std, dW_norm = [], []
+    with blas_thread_limit(1):   # reproducible digits, and no slower for these sizes
+        for W in Ws:
+            hs.append(fn(hs[-1] @ W))
+        d = rng.standard_normal(hs[-1].shape).astype(dtype)
+        for i in reversed(range(n_layers)):
+            out = hs[i + 1]
+            if activation == "tanh":
+                dz = d * (1 - out * out)
+            elif activation == "sigmoid":
+                dz = d * out * (1 - out)
+            else:
+                dz = d * (out > 0)
+            dW_norm.append(float(np.linalg.norm(hs[i].T @ dz)))
+            d = dz @ Ws[i].T
+            grad_std.append(float(np.std(d)))
+    acts = hs[1:]
+    means, stds = layer_stats(acts)
+    return {"mean": means, "std": stds, "grad_std": np.array(grad_std[::-1]),
+            "dW_norm": np.array(dW_norm[::-1]), "activations": acts}
+
+
+# --------------------------------------------------------------------------- activation functions
+def _sigmoid_d(x):
+    s = sigmoid(x)
+    return s * (1 - s)
+
+
+#: name -> (function, derivative), element-wise on NumPy arrays. PReLU is a leaky ReLU whose slope
+#: a is a learned parameter; it is shown with a = 0.25 (its usual starting value).
+ACTIVATIONS = {
+    "sigmoid": (sigmoid, _sigmoid_d),
+    "tanh": (np.tanh, lambda x: 1 - np.tanh(x) ** 2),
+    "ReLU": (relu, lambda x: (np.asarray(x) > 0).astype(float)),
+    "Leaky ReLU (0.01)": (lambda x: leaky_relu(x, 0.01), lambda x: np.where(np.asarray(x) > 0, 1.0, 0.01)),
+    "PReLU (a = 0.25)": (lambda x: leaky_relu(x, 0.25), lambda x: np.where(np.asarray(x) > 0, 1.0, 0.25)),
+    "ELU (1.0)": (lambda x: elu(x, 1.0), lambda x: np.where(np.asarray(x) > 0, 1.0, np.exp(np.minimum(x, 0)))),
+}
+
+
+def maxout(x, W1, b1, W2, b2):
+    """Maxout unit with two pieces: max(x @ W1 + b1, x @ W2 + b2), element-wise over the outputs."""
+    return np.maximum(x @ W1 + b1, x @ W2 + b2)
+
+
+# --------------------------------------------------------------------------- dead ReLUs
+def dead_relu_fraction(activations):
+    """Fraction of units that output 0 for every sample of the batch.
+
+    ``activations`` is one (N, units) array of ReLU outputs, or a list of them (one per layer);
+    the result is a float, or an array with one fraction per layer.
+    """
+    if isinstance(activations, (list, tuple)):
+        return np.array([dead_relu_fraction(a) for a in activations])
+    a = np.asarray(activations)
+    return float(np.mean(np.all(a <= 0, axis=0)))
+
+
+def dead_units_after_training(lrs=(0.1, 0.5, 1.0), iterations=300, hidden_size_list=(100, 100, 100, 100),
+                              activation="relu", batch_size=128, n_eval=1000, seed=0):
+    """Train a ReLU net at several learning rates and count the dead units per layer.
+
+    Returns
+    -------
+    dict lr -> dict with 'dead' (fraction of dead units per hidden layer, measured on the first
+    ``n_eval`` training images), 'dead_at_init' and 'test_acc'.
+    """
+    from ..data import load_mnist
+    from ..network import MultiLayerNet
+    from ..training import Trainer
+    (x, t), (xt, tt) = load_mnist()
+    out = {}
+    for lr in lrs:
+        net = MultiLayerNet(784, list(hidden_size_list), 10, activation=activation, weight_init_std="he",
+                            seed=seed)
+        at_init = dead_relu_fraction(net.hidden_activations(x[:n_eval]))
+        trainer = Trainer(net, x, t, xt, tt, mini_batch_size=batch_size, max_iterations=iterations,
+                          optimizer="sgd", optimizer_param={"lr": lr}, seed=seed, verbose=False,
+                          progress=False, evaluate_sample_num_per_epoch=n_eval)
+        trainer.train()
+        out[lr] = {"dead": dead_relu_fraction(net.hidden_activations(x[:n_eval])), "dead_at_init": at_init,
+                   "test_acc": net.accuracy(xt, tt)}
+    return out
+
+
+# --------------------------------------------------------------------------- why non-linearity
+def linear_stack(n_layers=3, sizes=(4, 6, 5, 3), n_samples=8, seed=0):
+    """Outputs of a stack of linear layers and of the single equivalent layer.
+
+    Returns
+    -------
+    dict with 'stacked' (N, out) and 'single' (N, out) outputs, 'W' and 'b' of the one layer that
+    replaces them all (W = W1 W2 ... Wk; b collects the biases).
+    """
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n_samples, sizes[0]))
+    Ws = [rng.standard_normal((sizes[i], sizes[i + 1])) for i in range(len(sizes) - 1)]
+    bs = [rng.standard_normal(sizes[i + 1]) for i in range(len(sizes) - 1)]
+    h = x
+    for W, b in zip(Ws, bs):
+        h = h @ W + b
+    W_all, b_all = np.eye(sizes[0]), np.zeros(sizes[0])
+    for W, b in zip(Ws, bs):
+        W_all, b_all = W_all @ W, b_all @ W + b
+    return {"x": x, "stacked": h, "single": x @ W_all + b_all, "W": W_all, "b": b_all}
+
+
+# --------------------------------------------------------------------------- preprocessing
+def preprocess_2d(n=400, seed=0):
+    """CS231n's picture of preprocessing on correlated 2-D data.
+
+    Returns
+    -------
+    dict name -> (n, 2) array: 'original' (off-centre, correlated, different scales),
+    'zero-centred', 'normalized' (each feature unit variance), 'decorrelated' (rotated onto the
+    PCA axes) and 'whitened' (PCA axes scaled to unit variance).
+    """
+    rng = np.random.default_rng(seed)
+    z = rng.standard_normal((n, 2)) * np.array([3.0, 0.8])
+    angle = np.deg2rad(30)
+    rot = np.array([[np.cos(angle), np.sin(angle)], [-np.sin(angle), np.cos(angle)]])
+    x = z @ rot + np.array([6.0, 4.0])
+    centred = x - x.mean(axis=0)
+    normalized = centred / centred.std(axis=0)
+    cov = centred.T @ centred / n
+    eigval, eigvec = np.linalg.eigh(cov)
+    eigval, eigvec = eigval[::-1], eigvec[:, ::-1]   # widest axis first (horizontal in a plot)
+    decorrelated = centred @ eigvec
+    whitened = decorrelated / np.sqrt(eigval + 1e-8)
+    return {"original": x, "zero-centred": centred, "normalized": normalized,
+            "decorrelated": decorrelated, "whitened": whitened}
+
+
+def gradient_sign_agreement(x, seed=0):
+    """For one unit z = x @ w, the fraction of samples whose gradient dL/dw has all-equal signs.
+
+    dL/dw = dL/dz * x for a single sample: if every entry of x is positive, every entry of the
+    gradient has the sign of dL/dz. ``x`` is (N, D); dL/dz is drawn at random per sample.
+    """
+    rng = np.random.default_rng(seed)
+    dz = rng.standard_normal(len(x))
+    grads = dz[:, None] * np.asarray(x)
+    same = np.all(grads > 0, axis=1) | np.all(grads < 0, axis=1)
+    return float(np.mean(same))
+
+
+def positive_input_paths(target=(1.0, -1.0), steps=100, lr=0.3, seed=0):
+    """Per-sample SGD of a 2-weight linear unit towards ``target``, with positive vs centred inputs.
+
+    The unit predicts y = w . x and the loss is (w . x - target . x)^2 / 2, so each step is
+    w <- w - lr * ((w - target) . x) * x: a multiple of the input x. With all-positive inputs both
+    weights always move in the same direction, and reaching (1, -1) takes a zig-zag. Both input
+    sets are scaled to the same mean squared length, so the step sizes are comparable.
+
+    Returns
+    -------
+    dict 'positive' / 'centred' -> (steps + 1, 2) path of w from (0, 0).
+    """
+    rng = np.random.default_rng(seed)
+    xs = rng.uniform(0.2, 1.0, size=(steps, 2))
+    target = np.asarray(target)
+    out = {}
+    for name, inputs in (("positive", xs), ("centred", xs - xs.mean(axis=0))):
+        inputs = inputs / np.sqrt(np.mean(np.sum(inputs ** 2, axis=1)))
+        w = np.zeros(2)
+        path = [w.copy()]
+        for x in inputs:
+            w = w - lr * ((w - target) @ x) * x
+            path.append(w.copy())
+        out[name] = np.array(path)
+    return out
+
+
+def same_sign_steps(path):
+    """Fraction of the steps of a 2-D path whose two components have the same sign."""
+    d = np.diff(np.asarray(path), axis=0)
+    d = d[np.all(d != 0, axis=1)]
+    return float(np.mean(np.sign(d[:, 0]) == np.sign(d[:, 1])))
+
+
+# --------------------------------------------------------------------------- init schemes
+#: name -> (distribution, formula of the std or bound, the activations it suits)
+INIT_RULES = {
+    "lecun": ("normal", "std = sqrt(1 / n_in)", "tanh / SELU; the book's 'Xavier'"),
+    "xavier_normal": ("normal", "std = sqrt(2 / (n_in + n_out))", "sigmoid, tanh"),
+    "xavier_uniform": ("uniform", "bound = sqrt(6 / (n_in + n_out))", "sigmoid, tanh"),
+    "he": ("normal", "std = sqrt(2 / n_in)", "ReLU and its relatives"),
+}
+
+
+def init_weights(scheme, fan_in, fan_out, rng=None, dtype=np.float64):
+    """Draw a (fan_in, fan_out) weight matrix with one of the schemes of :data:`INIT_RULES`."""
+    rng = np.random.default_rng(rng)
+    if scheme == "lecun":
+        return (np.sqrt(1.0 / fan_in) * rng.standard_normal((fan_in, fan_out))).astype(dtype)
+    if scheme == "xavier_normal":
+        return (np.sqrt(2.0 / (fan_in + fan_out)) * rng.standard_normal((fan_in, fan_out))).astype(dtype)
+    if scheme == "xavier_uniform":
+        bound = np.sqrt(6.0 / (fan_in + fan_out))
+        return rng.uniform(-bound, bound, size=(fan_in, fan_out)).astype(dtype)
+    if scheme == "he":
+        return (np.sqrt(2.0 / fan_in) * rng.standard_normal((fan_in, fan_out))).astype(dtype)
+    raise ValueError(f"unknown scheme {scheme!r}; choose one of {sorted(INIT_RULES)}")
+
+
+def layer_std_profile(activation, weight_std, n_layers=10, n_units=500, n_samples=500, seed=0):
+    """Std of the activations at every layer (a short form of :func:`activation_histograms`)."""
+    acts = activation_histograms(activation, weight_std, n_layers, n_units, n_samples, seed, dtype=np.float32)
+    return layer_stats(acts)[1]
+
+
+#: The MNIST comparison of notebook 03: 4 x 100 ReLU, SGD lr 0.01, three inits.
+MNIST_INIT_SETTINGS = {
+    "std = 0.01": {"weight_init_std": 0.01, "optimizer": "sgd", "optimizer_param": {"lr": 0.01}},
+    "Xavier": {"weight_init_std": "xavier", "optimizer": "sgd", "optimizer_param": {"lr": 0.01}},
+    "He": {"weight_init_std": "he", "optimizer": "sgd", "optimizer_param": {"lr": 0.01}},
+}
+
+
+# --------------------------------------------------------------------------- playgrounds
+class HistogramResult:
+    """Per-layer activations of one histogram-playground setting, with a status line."""
+
+    def __init__(self, acts, activation):
+        self.acts = acts
+        self.activation = activation
+        self.means, self.stds = layer_stats(acts)
+        parts = [f"std of the last layer {self.stds[-1]:.3g}"]
+        if activation == "sigmoid":
+            parts.append(f"{saturation_fraction(acts)[-1]:.0%} within 0.05 of 0 or 1")
+        if activation == "relu":
+            parts.append(f"dead units in the last layer: {dead_relu_fraction(acts[-1]):.0%}")
+        self.message = "; ".join(parts)
+
+
+def _compute_histograms(activation, weight_init_std, n_layers):
+    acts = activation_histograms(activation, weight_init_std, n_layers=int(n_layers), dtype=np.float32)
+    return HistogramResult(acts, activation)
+
+
+def _draw_histograms(result, values):
+    import matplotlib.pyplot as plt
+
+    from ..plotting import PALETTE
+    n = len(result.acts)
+    cols = min(n, 5)
+    rows = (n + cols - 1) // cols
+    fig, axes = plt.subplots(rows, cols, figsize=(9.5, 2.0 * rows + 0.5), squeeze=False)
+    axes = axes.ravel()
+    for ax in axes[n:]:
+        ax.axis("off")
+    colors = {"sigmoid": PALETTE[0], "tanh": PALETTE[2], "relu": PALETTE[1]}
+    draw_histograms(result.acts, axes[:n], result.activation, colors.get(result.activation, PALETTE[3]))
+    init = values["weight_init_std"]
+    init_text = init if isinstance(init, str) else f"std {init:.3g}"
+    fig.suptitle(f"{result.activation}, init {init_text}: activations of each layer "
+                 "(1000 x 100 Gaussian input, 100 units per layer)", fontsize=10)
+    fig.subplots_adjust(left=0.04, right=0.98, bottom=0.12 / rows, top=1 - 0.22 / rows,
+                        wspace=0.15, hspace=0.45)   # fixed layout: tight_layout costs more than the math
+    return fig
+
+
+def histogram_playground(activation="sigmoid", weight_init_std=1.0, n_layers=5):
+    """Activation, weight init (named scheme or std) and depth; the per-layer histograms redraw."""
+    import ipywidgets as widgets
+
+    from ..widgets import SLIDER_LAYOUT, SLIDER_STYLE, InitStdControl, Playground
+    controls = {
+        "activation": widgets.Dropdown(options=["sigmoid", "tanh", "relu", "leaky_relu", "elu"],
+                                       value=activation, description="activation", style=SLIDER_STYLE),
+        "weight_init_std": InitStdControl(weight_init_std, schemes=("xavier", "he"), std=1.0,
+                                          min_exp=-3, max_exp=1),
+        "n_layers": widgets.IntSlider(value=n_layers, min=1, max=10, description="layers",
+                                      continuous_update=False, layout=SLIDER_LAYOUT, style=SLIDER_STYLE),
+    }
+    return Playground(controls, _compute_histograms, _draw_histograms,
+                      title="Activation histograms, layer by layer")
+
+
+DEPTH_OPTIONS = [("2 x 50", (50, 50)), ("4 x 100", (100, 100, 100, 100)), ("6 x 50", (50,) * 6)]
+
+
+def training_playground(lr=0.1, weight_init_std="he", dropout_ratio=0.0, activation="relu",
+                        hidden_size_list=(50, 50), n_train=1000, epochs=8):
+    """The three course knobs plus activation and depth, on 1000 MNIST images."""
+    import ipywidgets as widgets
+
+    from ..widgets import SLIDER_STYLE, TrainingPlayground
+    extra = {
+        "activation": widgets.Dropdown(options=["relu", "sigmoid", "tanh", "leaky_relu", "elu"],
+                                       value=activation, description="activation", style=SLIDER_STYLE),
+        "hidden_size_list": widgets.Dropdown(options=DEPTH_OPTIONS, value=tuple(hidden_size_list),
+                                             description="hidden layers", style=SLIDER_STYLE),
+    }
+    return TrainingPlayground(lr=lr, weight_init_std=weight_init_std, dropout_ratio=dropout_ratio,
+                              extra_controls=extra, fixed={"n_train": n_train, "epochs": epochs},
+                              title=f"Init, activation and depth on {n_train} MNIST images, {epochs} epochs of SGD")
