@@ -349,12 +349,14 @@ def _default_score(result):
 
 
 def run_trials(fn, params_list, seed=0, stage=0, executor=None, progress=True, score=None,
-               desc="trials"):
+               desc="trials", callback=None):
     """Run ``fn(params, seed_i)`` for each dict in ``params_list``; return :class:`Trial` objects.
 
     Trial ``i`` gets ``seed_i = trial_seed(seed, i, stage)``. The list comes back in index order
     whatever order the trials finished in. ``score(result) -> float`` reads the score (default:
     the result itself, or ``result['score']``). ``executor`` as in the module docstring.
+    ``callback(n_done, n_total, best_score)``, if given, is called after each finished trial
+    (e.g. to show progress in a widget).
     """
     params_list = [dict(p) for p in params_list]
     score = score or _default_score
@@ -372,13 +374,13 @@ def run_trials(fn, params_list, seed=0, stage=0, executor=None, progress=True, s
         bar = tqdm(total=len(params_list), desc=desc, unit="trial")
     futures = {}
     trials = []
+    best = -math.inf
     # Trials that run inside this process (serial, or an in-process Dask cluster's threads) need
     # BLAS limited from here: threadpoolctl lets only one thread, normally this one, change it.
     _enter_one_blas_thread()
     try:
         for i, (params, s) in enumerate(zip(params_list, seeds)):
             futures[executor.submit(_call_trial, fn, params, s)] = i
-        best = -math.inf
         for future in as_completed(futures):
             i = futures[future]
             try:
@@ -393,11 +395,13 @@ def run_trials(fn, params_list, seed=0, stage=0, executor=None, progress=True, s
                                    f"{type(err).__name__}: {err}.{extra}") from err
             value = score(result)
             trials.append(Trial(i, params_list[i], seeds[i], result, value, stage, elapsed))
+            if not math.isnan(value) and value > best:
+                best = value
             if bar is not None:
-                if not math.isnan(value) and value > best:
-                    best = value
                 bar.update(1)
                 bar.set_postfix(best=f"{best:.3f}", refresh=False)
+            if callback is not None:
+                callback(len(trials), len(params_list), best)
     finally:
         _exit_one_blas_thread()
         for future in futures:
@@ -454,11 +458,12 @@ def grid_search(fn, grid, seed=0, stage=0, executor=None, progress=True, score=N
 
 
 # ----------------------------------------------------------------------------- coarse to fine
-def narrow_ranges(result, top_k=5, margin=0.25, names=None):
+def narrow_ranges(result, top_k=5, margin=0.25, names=None, move=1.0, edge_fraction=0.1):
     """New log ranges spanning the ``top_k`` best trials, padded by ``margin`` decades per side.
 
-    The new range may extend past the old one: if the best trials sit at an edge, the range
-    moves that way (the optimum may lie outside what was searched).
+    If the best trial sits at an edge of its searched range (see :func:`edge_report`), the
+    optimum may lie outside what was searched: that side of the new range then reaches ``move``
+    decades beyond the old edge, so the next round looks there. ``move=0`` only narrows.
 
     Returns a dict name -> (low, high).
     """
@@ -466,10 +471,16 @@ def narrow_ranges(result, top_k=5, margin=0.25, names=None):
     if not best:
         raise ValueError("no trial has a finite score; widen or move the ranges and search again")
     names = names or (list(result.ranges) if result.ranges else list(best[0].params))
+    edges = edge_report(result, edge_fraction) if (result.ranges and move) else {}
     ranges = {}
     for name in names:
         logs = np.log10([t.params[name] for t in best])
-        ranges[name] = (float(10 ** (logs.min() - margin)), float(10 ** (logs.max() + margin)))
+        low, high = logs.min() - margin, logs.max() + margin
+        if edges.get(name) == "high edge":
+            high = max(high, math.log10(result.ranges[name][1]) + move)
+        elif edges.get(name) == "low edge":
+            low = min(low, math.log10(result.ranges[name][0]) - move)
+        ranges[name] = (float(10 ** low), float(10 ** high))
     return ranges
 
 
@@ -497,12 +508,13 @@ def edge_report(result, fraction=0.1, ranges=None):
     return report
 
 
-def coarse_to_fine(fn, ranges, n_trials=(40, 20), top_k=5, margin=0.25, seed=0, executor=None,
-                   progress=True, score=None, fixed=None):
+def coarse_to_fine(fn, ranges, n_trials=(40, 20), top_k=5, margin=0.25, move=1.0, seed=0,
+                   executor=None, progress=True, score=None, fixed=None):
     """Rounds of random search, each in ranges narrowed around the previous round's best trials.
 
     n_trials : sequence of int, trials per round (its length is the number of rounds).
-    Round r uses ``stage=r``, so its trials are seeded apart from other rounds'.
+    Round r uses ``stage=r``, so its trials are seeded apart from other rounds'. Between rounds,
+    :func:`narrow_ranges` (with ``top_k``, ``margin``, ``move``) picks the next ranges.
 
     Returns a list of SearchResult, one per round.
     """
@@ -510,7 +522,7 @@ def coarse_to_fine(fn, ranges, n_trials=(40, 20), top_k=5, margin=0.25, seed=0, 
     current = dict(ranges)
     for stage, n in enumerate(n_trials):
         if stage:
-            current = narrow_ranges(rounds[-1], top_k=top_k, margin=margin, names=list(ranges))
+            current = narrow_ranges(rounds[-1], top_k=top_k, margin=margin, names=list(ranges), move=move)
         rounds.append(random_search(fn, current, n, seed=seed, stage=stage, executor=executor,
                                     progress=progress, score=score, fixed=fixed))
     return rounds

@@ -167,3 +167,66 @@ def test_early_stop_reference_agrees_with_the_notebook_rule():
         stop, best = nb05.early_stop(curve, patience)
         ref_stop, ref_best = early_stop_epoch(curve, patience)
         assert best == ref_best and stop == (ref_stop if ref_stop is not None else len(curve) - 1)
+
+
+# ----------------------------------------------------------------------------- notebook 06
+from dlhelpers.exercises import nb06  # noqa: E402
+
+
+def test_sample_log_uniform_checker():
+    assert nb06.check_sample_log_uniform(lambda rng, lo, hi, n: 10.0 ** rng.uniform(lo, hi, n)).passed
+    mistakes = {
+        "uniform in the VALUE": lambda rng, lo, hi, n: rng.uniform(10.0 ** lo, 10.0 ** hi, n),
+        "these are the exponents": lambda rng, lo, hi, n: rng.uniform(lo, hi, n),
+        "base e": lambda rng, lo, hi, n: np.exp(rng.uniform(lo, hi, n)),
+    }
+    for text, wrong in mistakes.items():
+        result = nb06.check_sample_log_uniform(wrong)
+        assert not result.passed and "Likely mistake" in result.message and text in result.message, (text, result.message)
+    swapped = nb06.check_sample_log_uniform(lambda rng, lo, hi, n: 10.0 ** rng.uniform(hi, lo, n))
+    assert not swapped.passed and "raised ValueError" in swapped.message
+
+
+def _narrow(values, scores, top_k, margin, worst=False, pad="log"):
+    order = np.argsort(scores if worst else -scores, kind="stable")[:top_k]
+    logs = np.log10(values[order])
+    if pad == "none":
+        return 10.0 ** logs.min(), 10.0 ** logs.max()
+    if pad == "value":
+        return 10.0 ** logs.min() - margin, 10.0 ** logs.max() + margin
+    if pad == "exponents":
+        return logs.min() - margin, logs.max() + margin
+    return 10.0 ** (logs.min() - margin), 10.0 ** (logs.max() + margin)
+
+
+@pytest.mark.parametrize("kwargs, text", [
+    ({"worst": True}, "LOWEST scores"), ({"pad": "none"}, "margin is missing"),
+    ({"pad": "value"}, "it is in decades"), ({"pad": "exponents"}, "these are exponents"),
+])
+def test_narrow_range_checker(kwargs, text):
+    assert nb06.check_narrow_range(_narrow).passed
+    result = nb06.check_narrow_range(lambda v, s, k, m: _narrow(v, s, k, m, **kwargs))
+    assert not result.passed and "Likely mistake" in result.message and text in result.message, result.message
+
+
+def test_narrow_range_reference_matches_the_search_helper():
+    from dlhelpers import search
+    rng = np.random.default_rng(3)
+    values, scores, top_k, margin = nb06._narrow_inputs(rng, 0)
+    trials = [search.Trial(i, {"lr": v}, i, None, s) for i, (v, s) in enumerate(zip(values, scores))]
+    result = search.SearchResult(trials, ranges={"lr": (1e-6, 1e-1)})
+    helper = search.narrow_ranges(result, top_k=top_k, margin=margin, move=0)["lr"]
+    assert np.allclose(helper, nb06.narrow_range(values, scores, top_k, margin))
+
+
+def test_update_ratio_checker():
+    assert nb06.check_update_ratio(lambda a, b: np.linalg.norm(b - a) / np.linalg.norm(a)).passed
+    mistakes = {
+        "upside down": lambda a, b: np.linalg.norm(a) / np.linalg.norm(b - a),
+        "AFTER the update": lambda a, b: np.linalg.norm(b - a) / np.linalg.norm(b),
+        "per-element ratios": lambda a, b: np.mean(np.abs(b - a) / np.abs(a)),
+        "squared norms": lambda a, b: np.sum((b - a) ** 2) / np.sum(a ** 2),
+    }
+    for text, wrong in mistakes.items():
+        result = nb06.check_update_ratio(wrong)
+        assert not result.passed and "Likely mistake" in result.message and text in result.message, (text, result.message)

@@ -77,3 +77,34 @@ def test_regularization_playground_controls():
     pg.controls["weight_init_std"].scheme.value = "he"
     pg.controls["epochs"].value = 20
     assert len(pg.result.history["train_acc"]) == 21 and pg.error is None
+
+
+# ----------------------------------------------------------------------------- notebook 06
+from dlhelpers.experiments import search_demos as demos  # noqa: E402
+
+
+def test_search_playground_controls():
+    pg = demos.search_playground()
+    assert pg.error is None and pg.figure is not None
+    first = pg.result
+    assert len(first.result) == 10 and first.result.ranges["lr"] == pytest.approx((1e-6, 1e-2))
+    assert "your pick" in first.message
+
+    pg.controls["lr_exponents"].value = (-3.0, 0.0)  # move the range up: much better trials
+    assert pg.error is None
+    lrs = pg.result.result.values("lr")
+    assert lrs.min() >= 1e-3 and lrs.max() <= 1.0
+    assert pg.result.result.best_trial.score > first.result.best_trial.score + 0.2
+
+    pg.controls["n_trials"].value = 8
+    assert len(pg.result.result) == 8
+    pg.controls["wd_exponents"].value = (-2.0, -1.0)  # strong weight decay everywhere
+    assert pg.result.result.values("weight_decay").min() >= 1e-2
+
+    pg.controls["lr"].value = 1e-5  # your pick: far too small to learn in 6 epochs
+    assert pg.result.pick.params["lr"] == pytest.approx(1e-5) and pg.result.pick.score < 0.3
+    pg.controls["weight_init_std"].scheme.value = "custom"  # std 0.01: 2 hidden layers still learn a little
+    pg.controls["dropout_ratio"].value = 0.5
+    assert pg.error is None and pg.n_updates >= 7
+    status = pg.status.value
+    assert "updated in" in status

@@ -1,0 +1,191 @@
+"""Babysitting a training run (notebook 06): sanity checks before a search, and what curves say.
+
+Checks: the initial loss against ln(C), and that the net can overfit a tiny subset to 100 %.
+Symptoms: a learning rate too small (loss barely moves), too large (loss explodes; the Trainer
+stops with its divergence message), a bad init (plateau, then a drop), and the update-to-weight
+ratio per layer (about 1e-3 per step is the rule of thumb).
+
+All runs use the notebook-06 data: 400 training / 100 validation images (see
+:func:`dlhelpers.experiments.search_demos.search_data`), seeded, in this process.
+"""
+import math
+
+import numpy as np
+
+from ..network import MultiLayerNet
+from ..plotting import PALETTE
+from ..training import Trainer
+from ..utils import smooth_curve
+from .search_demos import search_data
+
+HEALTHY_UPDATE_RATIO = 1e-3
+
+
+def _plt():
+    import matplotlib.pyplot as plt
+    return plt
+
+
+# ----------------------------------------------------------------------------- checks
+def expected_initial_loss(n_classes=10):
+    """Cross-entropy of a uniform guess over ``n_classes``: ln(n_classes) (2.303 for 10)."""
+    return math.log(n_classes)
+
+
+def initial_loss_check(net, x, t, tol=0.1, n_classes=10):
+    """Compare an untrained net's loss with ln(n_classes).
+
+    With small random weights every class gets about the same probability 1/C, so the
+    cross-entropy starts near ln(C). Much higher means overconfident random scores (init too
+    large) or a large regularization term; much lower means something leaks (labels?).
+
+    Returns a dict: 'loss', 'expected', 'difference', 'ok' (|difference| <= tol), 'message'.
+    """
+    loss = float(net.loss(x, t))
+    expected = expected_initial_loss(n_classes)
+    diff = loss - expected
+    ok = abs(diff) <= tol
+    verdict = "ok" if ok else ("too high: init scale too large, or regularization dominating"
+                               if diff > 0 else "too low: is label information leaking into the input?")
+    return {"loss": loss, "expected": expected, "difference": diff, "ok": ok,
+            "message": f"initial loss {loss:.3f} vs ln({n_classes}) = {expected:.3f}: {verdict}"}
+
+
+def initial_loss_table(cases=None, hidden=(50, 50), seed=0):
+    """:func:`initial_loss_check` for a few nets: (label, check dict) pairs.
+
+    Default cases: He init; He init with weight decay 0.01; a weight std of 1.
+    """
+    (x, t), _ = search_data()
+    cases = cases or [("He init", {"weight_init_std": "he"}),
+                      ("He init, weight decay 0.01", {"weight_init_std": "he", "weight_decay_lambda": 0.01}),
+                      ("weight std 1", {"weight_init_std": 1.0})]
+    rows = []
+    for label, kwargs in cases:
+        net = MultiLayerNet(784, list(hidden), 10, seed=seed, **kwargs)
+        rows.append((label, initial_loss_check(net, x, t)))
+    return rows
+
+
+def _train(lr, hidden=(50, 50), weight_init_std="he", epochs=20, n=None, batch_size=100, seed=0,
+           record_update_ratios=False, weight_decay=0.0):
+    (x, t), (xv, tv) = search_data()
+    if n is not None:
+        x, t = x[:n], t[:n]
+    net = MultiLayerNet(784, list(hidden), 10, weight_init_std=weight_init_std,
+                        weight_decay_lambda=weight_decay, seed=seed)
+    trainer = Trainer(net, x, t, xv, tv, epochs=epochs, mini_batch_size=batch_size, optimizer="sgd",
+                      optimizer_param={"lr": lr}, seed=seed, verbose=False, progress=False,
+                      record_update_ratios=record_update_ratios)
+    trainer.train()
+    return trainer
+
+
+def overfit_tiny_subset(n=20, epochs=100, lr=0.1, hidden=(50, 50), seed=0):
+    """Train on only ``n`` images (one batch per epoch) without regularization.
+
+    A correct model and training loop memorize them: training accuracy 100 %, loss near 0. If
+    not, fix the code before searching hyperparameters. Returns the Trainer (history inside).
+    """
+    return _train(lr, hidden=hidden, epochs=epochs, n=n, batch_size=n, seed=seed)
+
+
+def learning_rate_runs(lrs=(1e-3, 0.1, 3.0), epochs=20, hidden=(50, 50), seed=0):
+    """The same net at a too-small, a good and a too-large learning rate: dict lr -> Trainer."""
+    return {lr: _train(lr, hidden=hidden, epochs=epochs, seed=seed) for lr in lrs}
+
+
+def init_plateau_runs(inits=(0.03, 0.04, "he"), lr=0.2, epochs=40, hidden=(100, 100, 100), seed=0):
+    """Training from too-small inits (plateau, then a drop) and from He init: dict init -> Trainer."""
+    return {init: _train(lr, hidden=hidden, weight_init_std=init, epochs=epochs, seed=seed)
+            for init in inits}
+
+
+def update_ratio_runs(lrs=(1e-4, 1e-2, 1.0), epochs=10, hidden=(50, 50), seed=0):
+    """Runs recording ||lr * update|| / ||W|| per weight matrix and iteration: dict lr -> Trainer."""
+    return {lr: _train(lr, hidden=hidden, epochs=epochs, seed=seed, record_update_ratios=True)
+            for lr in lrs}
+
+
+def median_update_ratios(trainer):
+    """Median update-to-weight ratio per weight matrix over the run: dict 'W1' -> float."""
+    return {k: float(np.median(v)) for k, v in trainer.history["update_ratio"].items()}
+
+
+def plateau_length(losses, drop=0.05, window=5):
+    """Iterations before the smoothed loss first falls ``drop`` below its starting value."""
+    smooth = smooth_curve(np.asarray(losses, dtype=float), window)
+    below = np.flatnonzero(smooth < smooth[0] - drop)
+    return int(below[0]) if len(below) else len(smooth)
+
+
+# ----------------------------------------------------------------------------- figures
+def draw_tiny_subset(trainer):
+    plt = _plt()
+    h = trainer.history
+    fig, (a, b) = plt.subplots(1, 2, figsize=(8.5, 2.8))
+    a.plot(h["train_loss"], color=PALETTE[0])
+    a.set(title=f"loss on the {len(trainer.x_train)} images", xlabel="iteration (= epoch)", ylabel="loss")
+    a.set_yscale("log")
+    b.plot(h["train_acc"], color=PALETTE[0], label="train (the tiny subset)")
+    b.plot(h["val_acc"], color=PALETTE[2], linestyle=":", label="validation")
+    b.set(title="accuracy", xlabel="epoch", ylabel="accuracy", ylim=(0, 1.02))
+    b.legend(fontsize=8, loc="center right")
+    fig.suptitle("Sanity check: overfit a tiny subset")
+    fig.tight_layout()
+    return fig
+
+
+def draw_learning_rate_runs(runs):
+    """Loss per iteration (log scale) and training accuracy per epoch for each learning rate."""
+    plt = _plt()
+    fig, (a, b) = plt.subplots(1, 2, figsize=(9.5, 3.0))
+    names = {0: "too small", 1: "good", 2: "too large"}
+    for i, (lr, tr) in enumerate(runs.items()):
+        h = tr.history
+        label = f"lr {lr:g} ({names.get(i, '')})"
+        loss = np.asarray(h["train_loss"], dtype=float)
+        a.plot(np.arange(len(loss)), loss, color=PALETTE[i], marker="x" if tr.diverged else None,
+               label=label + (": diverged" if tr.diverged else ""))
+        b.plot(h["train_acc"], color=PALETTE[i], marker="o", markersize=3, label=label)
+    a.set_yscale("log")
+    a.set(title="training loss", xlabel="iteration", ylabel="loss (log scale)")
+    a.legend(fontsize=8)
+    b.set(title="training accuracy", xlabel="epoch", ylabel="accuracy", ylim=(0, 1.02))
+    fig.tight_layout()
+    return fig
+
+
+def draw_init_plateau(runs):
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(7, 3.0))
+    for i, (init, tr) in enumerate(runs.items()):
+        loss = np.asarray(tr.history["train_loss"], dtype=float)
+        name = f"weight std {init:g}" if not isinstance(init, str) else f"{init} init"
+        ax.plot(loss, color=PALETTE[i], alpha=0.3)
+        ax.plot(smooth_curve(loss, 9), color=PALETTE[i], label=name)
+    ax.set(title="Plateau, then a sudden drop: the signature of a too-small init",
+           xlabel="iteration", ylabel="training loss")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def draw_update_ratios(runs, band=(3e-4, 3e-3)):
+    """Per-layer update-to-weight ratio per iteration, one panel per learning rate, healthy band shaded."""
+    plt = _plt()
+    fig, axes = plt.subplots(1, len(runs), figsize=(10, 3.0), sharey=True)
+    for ax, (lr, tr) in zip(np.atleast_1d(axes), runs.items()):
+        for j, (key, ratios) in enumerate(tr.history["update_ratio"].items()):
+            ax.plot(smooth_curve(ratios, 5), color=PALETTE[j], label=key, linewidth=1.3)
+        ax.axhspan(*band, color=PALETTE[2], alpha=0.15)
+        ax.axhline(HEALTHY_UPDATE_RATIO, color=PALETTE[2], linestyle="--", linewidth=1)
+        ax.set_yscale("log")
+        ax.set(title=f"lr = {lr:g}", xlabel="iteration")
+    axes[0].set_ylabel(r"$\|\Delta W\| \,/\, \|W\|$ per step")
+    axes[0].legend(fontsize=8, loc="lower left")
+    axes[-1].text(0.98, 0.02, "shaded: about 1e-3", transform=axes[-1].transAxes, ha="right",
+                  va="bottom", fontsize=8, color=PALETTE[2])
+    fig.suptitle("Update-to-weight ratio per layer (healthy: around 1e-3)")
+    fig.tight_layout()
+    return fig
