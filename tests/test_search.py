@@ -136,3 +136,23 @@ def test_dask_cluster_gives_the_same_results_as_local_processes(pool):
         on_dask = search.random_search(TINY_TRIAL, RANGES, 6, seed=11, executor=client.get_executor(),
                                        progress=False)
     assert on_dask == local
+
+
+def test_narrow_ranges_only_moves_an_edge_the_best_trial_touches():
+    coarse = search.random_search(quadratic, {"lr": (1e-6, 1e-2)}, 60, seed=0, executor="serial",
+                                  progress=False)
+    only_narrow = search.narrow_ranges(coarse, top_k=5, margin=0.25, move=0)["lr"]
+    moved = search.narrow_ranges(coarse, top_k=5, margin=0.25, move=1.0)["lr"]
+    assert moved[0] == only_narrow[0] and only_narrow[1] < 1e-1 and moved[1] == pytest.approx(1e-1)
+    inside = search.random_search(quadratic, {"lr": (1e-4, 1.0)}, 60, seed=0, executor="serial",
+                                  progress=False)
+    assert search.edge_report(inside)["lr"] == "inside"
+    assert search.narrow_ranges(inside, move=1.0) == search.narrow_ranges(inside, move=0)
+
+
+def test_the_callback_counts_finished_trials():
+    seen = []
+    search.run_trials(quadratic, [{"lr": 10.0 ** -k} for k in range(1, 5)], executor="serial",
+                      progress=False, callback=lambda done, total, best: seen.append((done, total, best)))
+    assert [s[:2] for s in seen] == [(1, 4), (2, 4), (3, 4), (4, 4)]
+    assert seen[-1][2] == max(s[2] for s in seen)
