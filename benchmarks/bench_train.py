@@ -3,7 +3,7 @@
 The network of the optimizer and initialization chapters: 784-100-100-100-100-10 with ReLU,
 mini-batches of 100 drawn with a random choice from the bundled MNIST sample. One "epoch" is
 600 steps, the number a 60,000-image epoch takes. Each variant is warmed up, then timed over
-several repeats; the median is reported.
+several repeats taken in turns; the median is reported.
 
     python benchmarks/bench_train.py            # about a minute on a 2-core laptop
     python benchmarks/bench_train.py --quick    # fewer repeats, for a smoke test
@@ -44,25 +44,30 @@ def blas_description():
 
 
 def time_interleaved(variants, n_steps, repeats, warmup):
-    """Median, min and max seconds per step of each variant.
+    """Per variant: (median, min, max) wall-clock seconds per step and median CPU seconds per step.
 
     ``variants`` maps a key to ``(step, limit)`` where ``limit()`` returns a context manager that
     sets the thread count. Every variant is warmed up first; then the repeats go round-robin
     (variant A, B, C, A, B, C, ...), so a change in the machine's load hits all variants alike.
+    CPU time counts every thread of this process: on an idle machine a one-thread run has
+    CPU time = wall time; a larger wall time means other programs took the core.
     """
     for step, limit in variants.values():
         with limit():
             for _ in range(warmup):
                 step()
-    per_step = {key: [] for key in variants}
+    wall = {key: [] for key in variants}
+    cpu = {key: [] for key in variants}
     for _ in range(repeats):
         for key, (step, limit) in variants.items():
             with limit():
-                start = time.perf_counter()
+                start, start_cpu = time.perf_counter(), time.process_time()
                 for _ in range(n_steps):
                     step()
-                per_step[key].append((time.perf_counter() - start) / n_steps)
-    return {key: (statistics.median(v), min(v), max(v)) for key, v in per_step.items()}
+                wall[key].append((time.perf_counter() - start) / n_steps)
+                cpu[key].append((time.process_time() - start_cpu) / n_steps)
+    return {key: (statistics.median(wall[key]), min(wall[key]), max(wall[key]), statistics.median(cpu[key]))
+            for key in variants}
 
 
 def dlhelpers_step(x_train, t_train, optimizer_name, seed=0):
@@ -219,13 +224,15 @@ def main(argv=None):
     timings = time_interleaved(variants, n_steps, repeats, warmup)
     results = {key: timing[0] for key, timing in timings.items()}
 
-    header = (f"{'implementation':<34}{'optimizer':<10}{'threads':>8}{'steps/s':>10}{'ms/epoch':>11}"
-              f"{'(min-max ms/epoch)':>22}")
+    header = (f"{'implementation':<34}{'optimizer':<10}{'threads':>8}{'steps/s':>10}{'ms/epoch':>10}"
+              f"{'(min-max)':>14}{'CPU ms/epoch':>14}")
     print(header)
     print("-" * len(header))
-    for (label, opt, threads), (med, lo, hi) in timings.items():
+    for (label, opt, threads), (med, lo, hi, cpu) in timings.items():
         spread = f"({lo * STEPS_PER_EPOCH * 1e3:.0f}-{hi * STEPS_PER_EPOCH * 1e3:.0f})"
-        print(f"{label:<34}{opt:<10}{threads:>8}{1 / med:>10.0f}{med * STEPS_PER_EPOCH * 1e3:>11.0f}{spread:>22}")
+        print(f"{label:<34}{opt:<10}{threads:>8}{1 / med:>10.0f}{med * STEPS_PER_EPOCH * 1e3:>10.0f}"
+              f"{spread:>14}{cpu * STEPS_PER_EPOCH * 1e3:>14.0f}")
+    print("(ms/epoch: median wall-clock time of 600 steps; CPU: summed over this process's threads)")
 
     print("\nRatios of ms/epoch (same optimizer, the better thread setting of each):")
     for opt in ("sgd", "adam"):
