@@ -8,7 +8,7 @@ import numpy as np
 
 from ..data import load_mnist
 from ..gradcheck import check_layer_gradients, rel_error
-from ..layers import Affine, BatchNormalization
+from ..layers import BatchNormalization
 from ..network import MultiLayerNet
 from ..plotting import PALETTE
 from ..training import Trainer
