@@ -2,7 +2,8 @@
 
 Submodules by job: ``functions`` (activations, softmax, losses), ``layers`` (forward/backward
 pairs), ``initializers``, ``network`` (MultiLayerNet), ``optimizers``, ``training`` (Trainer),
-``gradcheck``, ``data`` (MNIST), ``utils``, ``plotting`` and ``widgets``.
+``gradcheck``, ``data`` (MNIST), ``utils``, ``search`` (hyperparameter search), ``plotting``,
+``widgets``, ``experiments`` (what each notebook figure computes) and ``exercises`` (checkers).
 """
 from .data import load_mnist
 from .functions import (cross_entropy_error, elu, leaky_relu, log_softmax, mean_squared_error,
@@ -15,6 +16,8 @@ from .layers import (ELU, Affine, BatchNormalization, Dropout, LeakyReLU, ReLU, 
 from .network import MultiLayerNet
 from .optimizers import (SGD, AdaGrad, Adam, ExponentialDecay, Momentum, Nesterov, RMSprop,
                          StepDecay, make_optimizer)
+from .search import (SearchResult, Trial, coarse_to_fine, edge_report, grid_search,
+                     local_executor, narrow_ranges, random_search, run_trials)
 from .training import Trainer, TrainingDiverged
 from .utils import shuffle_dataset, smooth_curve, train_val_split
 
@@ -32,6 +35,8 @@ __all__ = [
     "MultiLayerNet",
     "SGD", "AdaGrad", "Adam", "ExponentialDecay", "Momentum", "Nesterov", "RMSprop", "StepDecay",
     "make_optimizer",
+    "SearchResult", "Trial", "coarse_to_fine", "edge_report", "grid_search", "local_executor",
+    "narrow_ranges", "random_search", "run_trials",
     "Trainer", "TrainingDiverged",
     "shuffle_dataset", "smooth_curve", "train_val_split",
 ]
