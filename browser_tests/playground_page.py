@@ -12,32 +12,35 @@ import re
 import time
 from pathlib import Path
 
-LR, INIT, STD, DROPOUT = "learning rate", "weight init", "std", "dropout ratio"
+# Label patterns of the three course controls (dlhelpers.widgets' descriptions). A notebook may
+# rename its learning-rate slider to something ending in "lr" (e.g. "your pick: lr"); a range slider
+# such as "log10 lr range" does not match.
+LR, INIT, DROPOUT = r"^(learning rate|.*\blr)$", r"^weight init$", r"^dropout ratio$"
 LOG_CONTROLS = {"lr", "std"}
 RED = "rgb(176, 0, 32)"  # the status colour of errors and of the divergence message
 
 FIND_AND_INSTRUMENT = r"""
 (labels) => {
-  const [lrText, initText, dropoutText] = labels;
-  const labelIn = (root, text) => [...root.querySelectorAll('label.widget-label')]
-      .find(l => l.textContent.trim() === text);
+  const [lrPattern, initPattern, dropoutPattern] = labels.map(p => new RegExp(p, 'i'));
+  const labelIn = (root, re) => [...root.querySelectorAll('label.widget-label')]
+      .find(l => re.test(l.textContent.trim()));
   let root = null, out = null;
   for (const lrLabel of [...document.querySelectorAll('label.widget-label')]
-                          .filter(l => l.textContent.trim() === lrText)) {
+                          .filter(l => lrPattern.test(l.textContent.trim()))) {
     for (let el = lrLabel.parentElement; el && el !== document.body; el = el.parentElement) {
       if (!el.classList.contains('widget-box')) continue;
       const o = el.querySelector(':scope > .widget-output');
-      if (o && labelIn(el, initText) && labelIn(el, dropoutText)) { root = el; out = o; break; }
+      if (o && labelIn(el, initPattern) && labelIn(el, dropoutPattern)) { root = el; out = o; break; }
     }
     if (root) break;
   }
   if (!root || !out.querySelector('img')) return null;
   const status = out.previousElementSibling;
-  const lr = labelIn(root, lrText).closest('.widget-slider');
-  const initBox = labelIn(root, initText).closest('.widget-dropdown');
+  const lr = labelIn(root, lrPattern).closest('.widget-slider');
+  const initBox = labelIn(root, initPattern).closest('.widget-dropdown');
   const select = initBox.querySelector('select');
   const std = initBox.parentElement.querySelector(':scope > .widget-slider');
-  const dropout = labelIn(root, dropoutText).closest('.widget-slider');
+  const dropout = labelIn(root, dropoutPattern).closest('.widget-slider');
   const tag = (el, name) => { if (el) el.setAttribute('data-bt', name); };
   root.setAttribute('data-bt-playground', '1');
   tag(out, 'output'); tag(status, 'status'); tag(select, 'init-select');
@@ -122,9 +125,10 @@ class PlaygroundPage:
                                         timeout=remaining * 1000, polling=250)
         except Exception as err:
             raise PlaygroundError(
-                f"{self.notebook}: no playground with controls labelled {LR!r}, {INIT!r} and "
-                f"{DROPOUT!r} and a plot image showed up within {timeout_s:.0f} s "
-                f"({type(err).__name__}). {self.problems_on_page() or ''}") from None
+                f"{self.notebook}: no playground with controls labelled like {LR!r}, {INIT!r} and "
+                f"{DROPOUT!r} (regular expressions) and a plot image showed up within "
+                f"{timeout_s:.0f} s ({type(err).__name__}: {str(err).splitlines()[0][:300]}). "
+                f"{self.problems_on_page() or ''}") from None
         self.page.locator("[data-bt-playground]").scroll_into_view_if_needed()
         return time.perf_counter() - start
 

@@ -26,8 +26,16 @@ def playground(request, notebook, voila_server, browser):
     shots = ARTIFACTS / notebook.removesuffix(".ipynb")
     shutil.rmtree(shots, ignore_errors=True)
     context = browser.new_context(viewport={"width": 1280, "height": 1000})
-    request.addfinalizer(context.close)
     page = context.new_page()
+
+    def close():
+        # Leaving the page fires Voila's beforeunload handler, which asks the server to shut this
+        # page's kernel down; a bare context.close() would skip it and leave the kernel running.
+        try:
+            page.goto("about:blank", timeout=10_000)
+        finally:
+            context.close()
+    request.addfinalizer(close)
     pg = PlaygroundPage(page, notebook, shots, request.config.getoption("--max-update-seconds"),
                         record=lambda entry: record_timing(notebook, "update", entry))
     url = f"{voila_server}voila/render/{quote(notebook)}"
@@ -50,8 +58,10 @@ def set_log_value(pg, control, value, label):
     """Type ``value`` into a log slider; a redraw is expected unless it already has that value."""
     state = pg.state()
     same = abs(state[control]["now"] - math.log10(value)) < 1e-6
+    # Two healthy settings can draw the same picture (e.g. both stuck at chance level), so a
+    # recomputed, error-free status is what counts here, not a different image.
     return pg.change(control, as_text(value, control), label, expect="none" if same else "update",
-                     time_limit=False)
+                     time_limit=False, require_new_image=False)
 
 
 def test_page_loads_without_errors(playground):
@@ -78,8 +88,11 @@ def type_out_of_range(pg, control, typed, bound):
     state = pg.state()
     where = f"{pg.notebook}, control {control!r}, input {typed!r}"
     at_bound = abs(state[control]["now"] - state[control][bound]) < 1e-9
+    # The clamped value is a legal setting: it must recompute without error; its figure may
+    # equal the previous one when both settings leave the net at chance level.
     state = pg.change(control, typed, f"{control}-{typed}-clamped-to-{bound}",
-                      expect="none" if at_bound else "update", time_limit=False)
+                      expect="none" if at_bound else "update", time_limit=False,
+                      require_new_image=False)
     assert abs(state[control]["now"] - state[control][bound]) < 1e-9, (
         f"{where}: expected the slider clamped to its {bound} {state[control][bound]}, "
         f"got {state[control]['now']}")
