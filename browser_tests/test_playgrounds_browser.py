@@ -21,7 +21,7 @@ DROPOUT_CANDIDATES = (0.3, 0.2, 0.5, 0.1)
 
 
 @pytest.fixture(scope="module")
-def playground(request, notebook, voila_server, browser):
+def playground(request, notebook, browser, voila_server):
     """The notebook open in its own browser context, its first playground found and instrumented."""
     shots = ARTIFACTS / notebook.removesuffix(".ipynb")
     shutil.rmtree(shots, ignore_errors=True)
