@@ -223,14 +223,16 @@ class PlaygroundPage:
             raise PlaygroundError(f"{where}: no redraw within {timeout_s:.0f} s; status now "
                                   f"{self.state()['status']!r}. {self.problems_on_page()}") from None
         timing = self.page.evaluate(
-            """(m) => {const bt = window.__bt; const key = bt.keys[bt.keys.length - 1];
+            """(m) => {const bt = window.__bt; const keys = bt.keys.slice(m.k);
+                 const key = keys.length ? keys[keys.length - 1] : null;
                  const fin = bt.status.slice(m.s).filter(bt.isFinal)[0];
                  const img = bt.imgs.slice(m.i)[0];
                  return {key, fin: fin.t, img: img ? img.t : null};}""", mark)
         after = self.state()
         self.screenshot(f"{label}-after")
-        arrived = max(timing["fin"], timing["img"] or 0) - timing["key"]
-        seconds = arrived / 1000.0
+        if timing["key"] is None:
+            raise PlaygroundError(f"{where}: the page saw no Enter key or change event")
+        seconds = (max(timing["fin"], timing["img"] or 0) - timing["key"]) / 1000.0
         server = re.search(r"updated in ([0-9.]+) s", after["status"])
         self.record({"step": label, "seconds": round(seconds, 3), "limited": time_limit,
                      "compute_s": float(server.group(1)) if server else None})

@@ -214,10 +214,13 @@ class LiveNotePreprocessor(Preprocessor):
 
 
 def split_instructor_note(source):
-    """(source without the '> **Instructor note...' blockquote, the note's text or None)."""
+    """(source without the '> **Instructor note...' blockquote, the note's text or None).
+
+    The note is the blockquote that starts with "Instructor note" (bold or not) and runs to the
+    blockquote's last line."""
     lines = source.split("\n")
     for i, line in enumerate(lines):
-        if re.match(r">\s*\*\*Instructor note", line):
+        if re.match(r">\s*(\*\*|__)?\s*Instructor note", line, re.IGNORECASE):
             end = i
             while end < len(lines) and lines[end].startswith(">"):
                 end += 1
