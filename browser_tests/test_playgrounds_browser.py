@@ -29,8 +29,9 @@ def playground(request, notebook, browser, voila_server):
     page = context.new_page()
 
     def close():
-        # Leaving the page fires Voila's beforeunload handler, which asks the server to shut this
-        # page's kernel down; a bare context.close() would skip it and leave the kernel running.
+        # Leave the page as a person would (Voila's unload handler asks for a kernel shutdown,
+        # which Voila 0.5 refuses for want of an XSRF token); the kernels of finished notebooks
+        # then stop with the server at the end of the session.
         try:
             page.goto("about:blank", timeout=10_000)
         finally:
