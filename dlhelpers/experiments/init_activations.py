@@ -157,7 +157,8 @@ def draw_histograms(acts, axes, activation, color, label=None, bins=30):
             zero_share = float(np.mean(values == 0))
             values = values[values > 0]
             ax.text(0.97, 0.93, f"zeros: {zero_share:.0%}", transform=ax.transAxes, ha="right",
-                    va="top", fontsize=7, color="0.3")
+                    va="top", fontsize=7, color="0.3", zorder=5,
+                    bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1})
         counts, edges = np.histogram(values, bins=bins, range=(lo, hi))
         ax.stairs(counts, edges, fill=True, color=color, alpha=0.85)   # one artist: fast to draw
         ax.set_xlim(lo, hi)
