@@ -29,11 +29,15 @@ def playground(request, notebook, browser, voila_server):
     page = context.new_page()
 
     def close():
-        # Leave the page as a person would (Voila's unload handler asks for a kernel shutdown,
-        # which Voila 0.5 refuses for want of an XSRF token); the kernels of finished notebooks
-        # then stop with the server at the end of the session.
+        # Leave the page so that Voila's unload handler shuts this notebook's kernel down and the
+        # next notebook gets the machine to itself. Voila 0.5 sends the shutdown request with
+        # the page's _xsrf cookie, which it never sets, and then refuses the request; a cookie
+        # set here (double-submit: the same value goes in the cookie and in the form) lets it pass.
         try:
+            page.evaluate("() => { document.cookie = '_xsrf=' + '0123456789abcdef'.repeat(2) + "
+                          "'; path=/'; }")
             page.goto("about:blank", timeout=10_000)
+            page.wait_for_timeout(500)  # let the shutdown beacon leave before the context closes
         finally:
             context.close()
     request.addfinalizer(close)
