@@ -263,8 +263,15 @@ _DEFAULT_LOCK = threading.Lock()
 
 
 def default_executor():
-    """The shared local process pool (created on first use, reused, shut down at exit)."""
+    """The shared local process pool (created on first use, reused, shut down at exit).
+
+    A pool whose worker died is broken for good; it is replaced, so the next search works.
+    """
     with _DEFAULT_LOCK:
+        current = _DEFAULT["executor"]
+        if current is not None and getattr(current, "_broken", False):
+            current.shutdown(wait=False, cancel_futures=True)
+            _DEFAULT["executor"] = None
         if _DEFAULT["executor"] is None:
             _DEFAULT["executor"] = local_executor()
         return _DEFAULT["executor"]

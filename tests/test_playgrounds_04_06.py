@@ -107,3 +107,22 @@ def test_search_playground_controls():
     pg.controls["dropout_ratio"].value = 0.5
     assert pg.error is None and pg.values["dropout_ratio"] == 0.5
     assert "updated in" in pg.status.value
+
+
+def test_search_playground_pick_reuses_search_and_reports_divergence():
+    pg = demos.search_playground()
+    searched = pg.result.result
+    pg.controls["lr"].value = 0.05  # only the pick changes: the search itself is reused
+    assert pg.result.result is searched
+    assert pg.result.pick.index == 10 and not pg.result.diverged
+    assert "your pick:" in pg.result.message
+
+    pg.controls["weight_init_std"].scheme.value = "custom"
+    pg.controls["weight_init_std"].std.value = 10.0
+    pg.controls["lr"].value = 1.0  # huge weights and the largest rate: the pick blows up
+    assert pg.error is None
+    assert pg.result.diverged and pg.result.pick.result["diverged"]
+    assert "your pick diverged" in pg.result.message and "#b00020" in pg.status.value
+
+    pg.controls["lr"].value = 0.01  # and the playground keeps working
+    assert not pg.result.diverged and pg.error is None

@@ -3,6 +3,7 @@
 Everything a trial needs is importable from here, so the search can send it to worker
 processes (see :mod:`dlhelpers.search`).
 """
+import functools
 import math
 
 import numpy as np
@@ -265,15 +266,28 @@ def draw_grid_vs_random(grid_result, random_result):
 
 # ----------------------------------------------------------------------------- playground
 class SearchRun:
-    """Playground result: the random search, the hand-picked trial and a summary line."""
+    """Playground result: the random search, the hand-picked trial and a summary line.
+
+    ``diverged`` is True when the hand-picked run blew up; the message then says so.
+    """
 
     def __init__(self, result, pick):
         self.result = result
         self.pick = pick
-        self.diverged = False
+        self.diverged = bool(isinstance(pick.result, dict) and pick.result.get("diverged"))
         best = result.best_trial
-        self.message = (f"best of {len(result)}: val acc {best.score:.2f} at lr {best.params['lr']:.1e}, "
-                        f"λ {best.params['weight_decay']:.0e}; your pick: {pick.score:.2f}")
+        summary = (f"best of {len(result)}: val acc {best.score:.2f} at lr {best.params['lr']:.1e}, "
+                   f"λ {best.params['weight_decay']:.0e}")
+        if self.diverged:
+            self.message = (f"{summary}; your pick diverged: at lr {pick.params['lr']:.1e} the loss blew "
+                            "up (learning rate too large for this net and init); try a 3-10x smaller one")
+        else:
+            self.message = f"{summary}; your pick: {pick.score:.2f}"
+
+
+def _indexed_trial(fn, fixed_seed, params, seed):
+    """Run ``fn`` with ``fixed_seed`` instead of the seed the runner derived (see search_playground)."""
+    return fn(params, fixed_seed)
 
 
 def search_playground(lr_exponents=(-6.0, -2.0), wd_exponents=(-8.0, -4.0), n_trials=10, lr=0.01,
@@ -309,16 +323,25 @@ def search_playground(lr_exponents=(-6.0, -2.0), wd_exponents=(-8.0, -4.0), n_tr
             pg.status.value = (f"<span style='color:#777'>trial {done} of {total} done, "
                                f"best val acc so far {best:.2f}…</span>")
 
+    searched = {}  # the last search, reused while only "your pick" changes
+
     def compute(lr_exponents, wd_exponents, n_trials, lr, weight_init_std, dropout_ratio):
         ranges = {"lr": (10.0 ** lr_exponents[0], 10.0 ** lr_exponents[1]),
                   "weight_decay": (10.0 ** wd_exponents[0], 10.0 ** wd_exponents[1])}
         fn = make_trial(epochs=epochs, weight_init_std=weight_init_std, dropout_ratio=dropout_ratio)
-        params = [search.sample_log_uniform(search.trial_rng(seed, i), ranges) for i in range(n_trials)]
+        key = (tuple(lr_exponents), tuple(wd_exponents), n_trials, weight_init_std, dropout_ratio)
+        if searched.get("key") != key:
+            params = [search.sample_log_uniform(search.trial_rng(seed, i), ranges) for i in range(n_trials)]
+            trials = search.run_trials(fn, params, seed=seed, executor=executor, progress=False,
+                                       callback=progress)
+            searched.update(key=key, result=search.SearchResult(trials, "random", ranges))
         middle_wd = float(10 ** np.mean(wd_exponents))
-        params.append({"lr": float(lr), "weight_decay": middle_wd})
-        trials = search.run_trials(fn, params, seed=seed, executor=executor, progress=False,
-                                   callback=progress)
-        return SearchRun(search.SearchResult(trials[:-1], "random", ranges), trials[-1])
+        # the pick is one short run: in this process, with the seed it would have as trial n_trials
+        pick_fn = functools.partial(_indexed_trial, fn, search.trial_seed(seed, n_trials))
+        (pick,) = search.run_trials(pick_fn, [{"lr": float(lr), "weight_decay": middle_wd}], seed=seed,
+                                    executor="serial", progress=False)
+        pick.index, pick.seed = n_trials, search.trial_seed(seed, n_trials)
+        return SearchRun(searched["result"], pick)
 
     def draw(run, values):
         plt = _plt()
