@@ -58,6 +58,20 @@ def load_mnist(normalize=True, flatten=True, one_hot_label=False, dataset=None, 
            (_prepare(x_test, normalize, flatten, dtype), _labels(t_test, one_hot_label, dtype))
 
 
+_CACHE = {}
+
+
+def load_mnist_cached(**kwargs):
+    """:func:`load_mnist` with its result kept in memory, for experiments that load it repeatedly.
+
+    Takes the same keyword arguments. The arrays are shared between callers: do not modify them.
+    """
+    key = (os.environ.get("DLHELPERS_DATASET", "sample"), str(data_dir()), tuple(sorted(kwargs.items())))
+    if key not in _CACHE:
+        _CACHE[key] = load_mnist(**kwargs)
+    return _CACHE[key]
+
+
 def _load_sample(path):
     if not path.exists():
         raise FileNotFoundError(

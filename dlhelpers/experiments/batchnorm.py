@@ -6,7 +6,7 @@ same functions and settings.
 """
 import numpy as np
 
-from ..data import load_mnist
+from ..data import load_mnist_cached as _mnist
 from ..gradcheck import check_layer_gradients, rel_error
 from ..layers import BatchNormalization
 from ..network import MultiLayerNet
@@ -16,15 +16,6 @@ from .. import search
 
 #: The book's grid of weight-init scales: 16 values from 1 down to 1e-4, evenly spaced in log10.
 BOOK_STDS = np.logspace(0, -4, 16)
-
-_DATA = {}
-
-
-def _mnist():
-    if "mnist" not in _DATA:
-        _DATA["mnist"] = load_mnist()
-    return _DATA["mnist"]
-
 
 def _plt():
     import matplotlib.pyplot as plt

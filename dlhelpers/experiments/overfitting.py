@@ -7,7 +7,7 @@ through :func:`dlhelpers.search.run_trials` in parallel.
 import numpy as np
 
 from .. import search
-from ..data import load_mnist
+from ..data import load_mnist_cached as _mnist
 from ..layers import Dropout
 from ..network import MultiLayerNet
 from ..plotting import PALETTE
@@ -17,15 +17,6 @@ from ..training import Trainer
 BOOK_SETTINGS = {"n_train": 300, "hidden": (100,) * 6, "lr": 0.01, "batch_size": 100, "epochs": 200,
                  "weight_init_std": "he", "weight_decay": 0.0, "dropout_ratio": 0.0, "seed": 0,
                  "patience": None, "n_val": 200, "n_eval": 500, "return_params": False}
-
-_DATA = {}
-
-
-def _mnist():
-    if "mnist" not in _DATA:
-        _DATA["mnist"] = load_mnist()
-    return _DATA["mnist"]
-
 
 def _plt():
     import matplotlib.pyplot as plt
