@@ -47,7 +47,7 @@ def pytest_addoption(parser):
                     default=float(os.environ.get("BROWSER_TEST_MAX_UPDATE_S", "2.0")),
                     help="longest allowed time from pressing Enter to the redrawn plot (default 2)")
     group.addoption("--load-timeout", type=float,
-                    default=float(os.environ.get("BROWSER_TEST_LOAD_TIMEOUT_S", "240")),
+                    default=float(os.environ.get("BROWSER_TEST_LOAD_TIMEOUT_S", "150")),
                     help="seconds Voila may take to execute a notebook and show its playground")
 
 
