@@ -290,7 +290,7 @@ def _indexed_trial(fn, fixed_seed, params, seed):
     return fn(params, fixed_seed)
 
 
-def search_playground(lr_exponents=(-6.0, -2.0), wd_exponents=(-8.0, -4.0), n_trials=10, lr=0.01,
+def search_playground(lr_exponents=(-6.0, -2.0), wd_exponents=(-8.0, -4.0), n_trials=8, lr=0.01,
                       weight_init_std="he", dropout_ratio=0.0, epochs=6, seed=0, executor=None):
     """Search ranges, number of trials and the three course knobs -> scatter of validation accuracy.
 
@@ -349,7 +349,8 @@ def search_playground(lr_exponents=(-6.0, -2.0), wd_exponents=(-8.0, -4.0), n_tr
         draw_search_scatter([run.result], ax=a, pick=run.pick, title=f"{epochs} epochs per trial")
         draw_accuracy_vs_lr([run.result], ax=b)
         b.scatter([run.pick.params["lr"]], [run.pick.score], marker="*", s=160, color="#D55E00")
-        fig.tight_layout()
+        # fixed margins: tight_layout would cost a third of an update
+        fig.subplots_adjust(left=0.07, right=0.98, bottom=0.16, top=0.9, wspace=0.28)
         return fig
 
     holder["pg"] = None
