@@ -84,7 +84,7 @@ def test_search_playground_controls():
     pg = demos.search_playground()
     assert pg.error is None and pg.figure is not None
     first = pg.result
-    assert len(first.result) == 8 and first.result.ranges["lr"] == pytest.approx((1e-6, 1e-2))
+    assert len(first.result) == 10 and first.result.ranges["lr"] == pytest.approx((1e-6, 1e-2))
     assert "your pick" in first.message
 
     pg.controls["n_trials"].value = 6
@@ -114,7 +114,7 @@ def test_search_playground_pick_reuses_search_and_reports_divergence():
     searched = pg.result.result
     pg.controls["lr"].value = 0.05  # only the pick changes: the search itself is reused
     assert pg.result.result is searched
-    assert pg.result.pick.index == 8 and not pg.result.diverged
+    assert pg.result.pick.index == 10 and not pg.result.diverged
     assert "your pick:" in pg.result.message
 
     pg.controls["weight_init_std"].scheme.value = "custom"

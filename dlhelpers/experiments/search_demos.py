@@ -290,7 +290,7 @@ def _indexed_trial(fn, fixed_seed, params, seed):
     return fn(params, fixed_seed)
 
 
-def search_playground(lr_exponents=(-6.0, -2.0), wd_exponents=(-8.0, -4.0), n_trials=8, lr=0.01,
+def search_playground(lr_exponents=(-6.0, -2.0), wd_exponents=(-8.0, -4.0), n_trials=10, lr=0.01,
                       weight_init_std="he", dropout_ratio=0.0, epochs=6, seed=0, executor=None):
     """Search ranges, number of trials and the three course knobs -> scatter of validation accuracy.
 
