@@ -9,13 +9,14 @@ Anything that trains uses ``continuous_update=False`` so work waits for the slid
 Testing without a browser: set ``control.value = ...``; the observers run synchronously, so
 ``playground.result``, ``.figure``, ``.error`` and ``.n_updates`` change before the next line.
 """
+import io
 import time
 import traceback
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
-from IPython.display import clear_output, display
+from IPython.display import Image, clear_output, display
 
 from .plotting import plot_accuracy, plot_loss_curves
 
@@ -141,9 +142,10 @@ class Playground:
             return
         self.error = None
         if _in_kernel():
+            png = _figure_png(figure)
             with self.out:
                 clear_output(wait=True)
-                display(figure)
+                display(Image(data=png, format="png"))
         plt.close(figure)
         self.figure = figure
         self.latency = time.perf_counter() - start
@@ -155,6 +157,18 @@ class Playground:
 
     def _ipython_display_(self):
         display(self.widget)
+
+
+def _figure_png(figure):
+    """The figure as PNG bytes, rendered once.
+
+    The inline backend's default ``bbox_inches='tight'`` renders every figure twice (once to
+    measure it); for a log-scaled scatter with a colour bar that tripled the redraw time.
+    Playground figures set their own layout, so one plain render is enough.
+    """
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
 
 
 def _in_kernel():
