@@ -3,6 +3,7 @@ early stopping. Each ``check_*`` takes the reader's function and prints a verdic
 import numpy as np
 
 from .checker import check_function
+from ..experiments.overfitting import early_stop_epoch
 
 
 # ----------------------------------------------------------------------------- reference solutions
@@ -26,15 +27,8 @@ def early_stop(val_acc, patience):
     is strictly better than every earlier one; training stops after ``patience`` epochs in a row
     without improvement, otherwise it ends at the last epoch, len(val_acc) - 1.
     """
-    best, best_epoch, waited = -np.inf, 0, 0
-    for epoch in range(1, len(val_acc)):
-        if val_acc[epoch] > best:
-            best, best_epoch, waited = val_acc[epoch], epoch, 0
-        else:
-            waited += 1
-            if waited >= patience:
-                return epoch, best_epoch
-    return len(val_acc) - 1, best_epoch
+    stop, best_epoch = early_stop_epoch(val_acc, patience)
+    return (len(val_acc) - 1 if stop is None else stop), (best_epoch or 0)
 
 
 # ----------------------------------------------------------------------------- inputs
