@@ -1,69 +1,231 @@
-"""Hyperparameter search: random (log-uniform), grid and coarse-to-fine, run in parallel.
+"""Hyperparameter search: random, grid, coarse-to-fine and successive halving.
 
-A *trial function* takes ``(params, seed)`` -- a dict of hyperparameter values and an int seed --
-trains something and returns either a number (the score, higher is better) or a dict with a
-``'score'`` entry plus anything else worth keeping (curves, flags). Example::
+Where and how trials run (executors, BLAS threads, per-trial seeds) is :mod:`dlhelpers.parallel`.
 
-    def trial(params, seed):
-        net = MultiLayerNet(784, [100] * 6, 10, weight_decay_lambda=params["weight_decay"], seed=seed)
+The trial function
+------------------
+Every search works on a *trial function* that must conform to the following API::
+
+    fn(params, seed, **trial_kwargs) -> score, or dict with a 'score' entry
+
+    params : dict name -> value
+        One trial's hyperparameters (sampled or taken from the grid, plus ``fixed``); a fresh
+        copy per call, so the function may modify it.
+    seed : int
+        The trial's own seed. Derive every random draw from it (``np.random.default_rng(seed)``):
+        weights, batch order, dropout masks. Trial ``i`` of stage ``s`` always gets
+        ``parallel.trial_seed(base_seed, i, s)``.
+    trial_kwargs : keyword arguments
+        Empty for random and grid search. :func:`successive_halving` passes the epoch budget as
+        ``epochs=<int>`` (the keyword is ``budget_name``): train for that many epochs from
+        scratch. The same (params, seed) with a larger budget must be the same run, only longer.
+    returns : a finite real number (higher is better; ``mode='min'`` for losses), or a dict
+        holding that number under ``'score'`` plus anything else worth keeping (curves, flags).
+        None, strings, NaN and inf are rejected with the trial's index, params and value: a
+        diverged run should report its worst score (accuracy 0.0, a large loss) and a flag.
+
+Example::
+
+    def trial(params, seed, epochs=10):
+        net = MultiLayerNet(784, [100] * 6, 10, weight_decay_lambda=params["weight_decay_lambda"],
+                            seed=seed)
         ...
         return {"score": val_acc[-1], "val_acc": val_acc}
 
-    result = random_search(trial, {"lr": (1e-6, 1e-2), "weight_decay": (1e-8, 1e-4)}, n_trials=100)
+    space = {"lr": LogUniform(1e-6, 1e-2), "weight_decay_lambda": (1e-8, 1e-4),
+             "dropout_ratio": Uniform(0.0, 0.5), "hidden_size": IntUniform(20, 100),
+             "weight_init_std": Choice(["he", "xavier"])}
+    result = random_search(trial, space, n_trials=100)
     result.best(5)
 
-Reproducibility: trial ``i`` of a search with base seed ``s`` draws its hyperparameters and its
-training seed from ``np.random.SeedSequence(s, spawn_key=(stage, i))``, so a trial's result
-depends only on (s, stage, i) -- not on how many trials run, in which order they finish, or which
-executor runs them.
-
-Parallelism: trials are submitted to any :class:`concurrent.futures.Executor`:
-
-* ``executor=None`` (default): a shared pool of local worker processes, one per CPU core, each
-  limited to one BLAS thread (:func:`default_executor`). Workers are started with 'forkserver'
-  (or 'spawn'), which is safe inside a Jupyter kernel, so the trial function must be importable:
-  define it in a ``.py`` module (a function typed into a notebook cannot be sent to a fresh
-  process), or use ``functools.partial`` of a module-level function.
-* ``executor="serial"``: run in this process, one after another (debugging; notebook functions).
-* a Dask cluster: ``distributed.Client(address).get_executor()`` (``pip install dlhelpers[cluster]``).
-
-A tqdm progress bar counts completed trials and shows the best score so far.
+A plain ``(low, high)`` pair means :class:`LogUniform`, as in the book's searches.
 """
-import atexit
 import itertools
 import math
-import multiprocessing
-import os
-import pickle
-import threading
+import numbers
 import time
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from collections import namedtuple
+from concurrent.futures import as_completed
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from .parallel import (SerialExecutor, blas_thread_limit, check_sendable, default_executor,  # noqa: F401
+                       local_executor, resolve_executor, shutdown_default_executor, trial_rng,
+                       trial_seed)
+
 __all__ = [
-    "Trial", "SearchResult", "SerialExecutor", "local_executor", "default_executor",
-    "shutdown_default_executor", "trial_seed", "trial_rng", "sample_log_uniform", "run_trials",
-    "random_search", "grid_search", "log_grid", "narrow_ranges", "edge_report", "coarse_to_fine",
+    "LogUniform", "Uniform", "IntUniform", "Choice", "Trial", "SearchResult", "HalvingResult",
+    "run_trials", "random_search", "grid_search", "successive_halving", "halving_vs_random",
+    "sample_space", "sample_log_uniform", "log_grid", "narrow_ranges", "edge_report",
+    "coarse_to_fine",
+    # re-exported from dlhelpers.parallel
+    "SerialExecutor", "local_executor", "default_executor", "shutdown_default_executor",
+    "trial_seed", "trial_rng",
 ]
 
 
-# ----------------------------------------------------------------------------- seeds
-def _trial_sequences(base_seed, index, stage=0):
-    ss = np.random.SeedSequence(int(base_seed), spawn_key=(int(stage), int(index)))
-    sample_ss, run_ss = ss.spawn(2)
-    return sample_ss, run_ss
+# ----------------------------------------------------------------------------- argument checks
+def _check_int(name, value, minimum):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an int, got {value!r} ({type(value).__name__})")
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, got {value!r}")
+    return int(value)
 
 
-def trial_seed(base_seed, index, stage=0):
-    """The int seed handed to trial ``index`` (of search ``stage``) of a search with ``base_seed``."""
-    return int(_trial_sequences(base_seed, index, stage)[1].generate_state(1)[0])
+def _check_real(name, value, minimum=None):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {value!r} ({type(value).__name__})")
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value!r}")
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, got {value!r}")
+    return float(value)
 
 
-def trial_rng(base_seed, index, stage=0):
-    """The generator that draws trial ``index``'s hyperparameters (independent of its seed)."""
-    return np.random.default_rng(_trial_sequences(base_seed, index, stage)[0])
+def _check_mode(mode):
+    if mode not in ("max", "min"):
+        raise ValueError(f"mode must be 'max' (scores like accuracy) or 'min' (losses), got {mode!r}")
+    return mode
+
+
+# ----------------------------------------------------------------------------- spaces
+def _bounds(kind, name, low, high):
+    for which, v in (("low", low), ("high", high)):
+        if isinstance(v, bool) or not isinstance(v, numbers.Real):
+            raise TypeError(f"range of {name!r}: {which} must be a number, got {v!r}")
+        if not math.isfinite(v):
+            raise ValueError(f"range of {name!r} must be finite, got ({low!r}, {high!r}); "
+                             "give two finite bounds")
+    if low > high:
+        raise ValueError(f"range of {name!r} has low > high: ({low!r}, {high!r}); swap the bounds")
+    if kind == "log" and not (low > 0 and high > 0):
+        raise ValueError(f"range of {name!r} must be positive for a log scale, got ({low!r}, {high!r}); "
+                         "use Uniform(low, high) for a linear range that includes 0")
+
+
+class LogUniform(namedtuple("LogUniform", "low high")):
+    """``10 ** U(log10 low, log10 high)``: for scales (learning rate, weight decay). 0 < low <= high.
+
+    A plain ``(low, high)`` tuple in a search space means this; it compares equal to that tuple.
+    """
+    __slots__ = ()
+    scale = "log"
+
+    def __new__(cls, low, high, name="LogUniform"):
+        _bounds("log", name, low, high)
+        return super().__new__(cls, float(low), float(high))
+
+    def sample(self, rng):
+        return float(10.0 ** rng.uniform(math.log10(self.low), math.log10(self.high)))
+
+    def to_unit(self, value):   # position in the searched interval, in the dimension's own scale
+        return math.log10(value), math.log10(self.low), math.log10(self.high)
+
+
+class Uniform(namedtuple("Uniform", "low high")):
+    """``U(low, high)``, a float on a linear scale: e.g. a dropout ratio in (0, 0.5)."""
+    __slots__ = ()
+    scale = "linear"
+
+    def __new__(cls, low, high, name="Uniform"):
+        _bounds("linear", name, low, high)
+        return super().__new__(cls, float(low), float(high))
+
+    def sample(self, rng):
+        return float(rng.uniform(self.low, self.high))
+
+    def to_unit(self, value):
+        return float(value), self.low, self.high
+
+
+class IntUniform(namedtuple("IntUniform", "low high")):
+    """An int drawn uniformly from ``low .. high`` (both included): e.g. a layer width."""
+    __slots__ = ()
+    scale = "linear"
+
+    def __new__(cls, low, high, name="IntUniform"):
+        for which, v in (("low", low), ("high", high)):
+            if isinstance(v, bool) or not isinstance(v, numbers.Integral):
+                raise TypeError(f"range of {name!r}: IntUniform bounds must be ints, got {which}={v!r}")
+        _bounds("linear", name, low, high)
+        return super().__new__(cls, int(low), int(high))
+
+    def sample(self, rng):
+        return int(rng.integers(self.low, self.high + 1))
+
+    def to_unit(self, value):
+        return float(value), float(self.low), float(self.high)
+
+
+class Choice:
+    """One of ``values`` with equal probability, returned as given ('he' stays a str, 50 an int)."""
+    scale = "categorical"
+
+    def __init__(self, values, name="Choice"):
+        if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+            raise TypeError(f"Choice for {name!r} needs a list of values, got {values!r}; "
+                            f"write Choice([{values!r}]) for a single value")
+        self.values = tuple(values)
+        if not self.values:
+            raise ValueError(f"Choice for {name!r} is empty: give at least one value")
+
+    def sample(self, rng):
+        return self.values[int(rng.integers(len(self.values)))]
+
+    def __eq__(self, other):
+        return isinstance(other, Choice) and self.values == other.values
+
+    def __hash__(self):
+        return hash(self.values)
+
+    def __repr__(self):
+        return f"Choice({list(self.values)!r})"
+
+
+_DIMENSIONS = (LogUniform, Uniform, IntUniform, Choice)
+
+
+def _as_dimension(name, spec):
+    """A space entry as a dimension object; a plain (low, high) pair means LogUniform."""
+    if isinstance(spec, _DIMENSIONS):
+        return spec
+    if isinstance(spec, (tuple, list)) and len(spec) == 2:
+        return LogUniform(spec[0], spec[1], name=name)
+    raise TypeError(f"search space entry {name!r} must be LogUniform/Uniform/IntUniform/Choice or a "
+                    f"(low, high) pair (log-uniform), got {spec!r}")
+
+
+def _as_space(space, argname="ranges"):
+    if not isinstance(space, dict):
+        raise TypeError(f"{argname} must be a dict name -> range, e.g. {{'lr': (1e-4, 1e-1)}}, "
+                        f"got {type(space).__name__}")
+    if not space:
+        raise ValueError(f"{argname} is empty: give at least one name -> range")
+    return {name: _as_dimension(name, spec) for name, spec in space.items()}
+
+
+def _check_fixed(fixed, names):
+    if fixed is None:
+        return {}
+    if not isinstance(fixed, dict):
+        raise TypeError(f"fixed must be a dict name -> value or None, got {type(fixed).__name__}")
+    both = sorted(set(fixed) & set(names))
+    if both:
+        raise ValueError(f"fixed and the searched names overlap on {both}: a name is either searched "
+                         "or fixed, remove it from one of them")
+    return dict(fixed)
+
+
+def sample_space(rng, space):
+    """One value per name of ``space`` (in its order), drawn with ``rng``; returns a dict.
+
+    A (low, high) pair is log-uniform, so ``sample_space(rng, {'lr': (1e-6, 1e-2)})`` draws the
+    same number as :func:`sample_log_uniform`.
+    """
+    space = _as_space(space)
+    return {name: dim.sample(rng) for name, dim in space.items()}
 
 
 def sample_log_uniform(rng, ranges):
@@ -72,25 +234,19 @@ def sample_log_uniform(rng, ranges):
     ranges : dict name -> (low, high) with 0 < low <= high, e.g. {'lr': (1e-6, 1e-2)}.
     Returns a dict name -> float.
     """
-    values = {}
-    for name, (low, high) in ranges.items():
-        lo, hi = _log_bounds(name, low, high)
-        values[name] = float(10.0 ** rng.uniform(lo, hi))
-    return values
-
-
-def _log_bounds(name, low, high):
-    if not (low > 0 and high > 0):
-        raise ValueError(f"range of {name!r} must be positive for a log scale, got ({low!r}, {high!r})")
-    if low > high:
-        raise ValueError(f"range of {name!r} has low > high: ({low!r}, {high!r})")
-    return math.log10(low), math.log10(high)
+    space = _as_space(ranges)
+    for name, dim in space.items():
+        if not isinstance(dim, LogUniform):
+            raise TypeError(f"sample_log_uniform takes (low, high) pairs only, {name!r} is {dim!r}; "
+                            "use sample_space for other kinds")
+    return {name: dim.sample(rng) for name, dim in space.items()}
 
 
 def log_grid(low, high, n):
     """``n`` values from ``low`` to ``high``, evenly spaced in log10 (like np.logspace)."""
-    lo, hi = _log_bounds("grid", low, high)
-    return [float(v) for v in np.logspace(lo, hi, n)]
+    _bounds("log", "log_grid", low, high)
+    n = _check_int("n", n, 1)
+    return [float(v) for v in np.logspace(math.log10(low), math.log10(high), n)]
 
 
 # ----------------------------------------------------------------------------- results
@@ -98,8 +254,9 @@ def log_grid(low, high, n):
 class Trial:
     """One finished trial: its position, hyperparameters, seed, what it returned and its score.
 
-    ``elapsed`` (seconds) is informative only and excluded from comparisons, so two runs of the
-    same search compare equal whatever machine or executor ran them.
+    ``budget`` is the epoch budget of a successive-halving rung (None elsewhere). ``elapsed``
+    (seconds) is informative only and excluded from comparisons, so two runs of the same search
+    compare equal whatever machine or executor ran them.
     """
     index: int
     params: dict
@@ -108,13 +265,14 @@ class Trial:
     score: float
     stage: int = 0
     elapsed: float = field(default=0.0, compare=False, repr=False)
+    budget: object = None
 
     def __eq__(self, other):
         if not isinstance(other, Trial):
             return NotImplemented
         same_score = (self.score == other.score) or (math.isnan(self.score) and math.isnan(other.score))
         return (self.index == other.index and self.stage == other.stage and self.seed == other.seed
-                and self.params == other.params and same_score
+                and self.budget == other.budget and self.params == other.params and same_score
                 and _same_result(self.result, other.result))
 
 
@@ -133,22 +291,27 @@ def _same_result(a, b):
     return a == b
 
 
-def _rank_key(trial):
-    return -trial.score if not math.isnan(trial.score) else math.inf
+def _rank_key(trial, mode="max"):
+    """Sort key: best first for ``mode``, NaN last, ties by index."""
+    if math.isnan(trial.score):
+        return (math.inf, trial.index)
+    return (-trial.score if mode == "max" else trial.score, trial.index)
 
 
 class SearchResult:
     """The trials of one search, in index order, with helpers to rank and read them.
 
-    Attributes: ``trials`` (list of :class:`Trial`), ``kind`` ('random', 'grid' or 'custom'),
-    ``ranges`` (the sampled ranges of a random search, else None), ``stage``.
+    Attributes: ``trials`` (list of :class:`Trial`), ``kind`` ('random', 'grid', 'halving rung'
+    or 'custom'), ``ranges`` (the searched space as given, else None), ``stage``, ``mode``
+    ('max': higher scores are better; 'min': lower).
     """
 
-    def __init__(self, trials, kind="custom", ranges=None, stage=0):
+    def __init__(self, trials, kind="custom", ranges=None, stage=0, mode="max"):
         self.trials = sorted(trials, key=lambda t: t.index)
         self.kind = kind
         self.ranges = dict(ranges) if ranges is not None else None
         self.stage = stage
+        self.mode = _check_mode(mode)
 
     def __len__(self):
         return len(self.trials)
@@ -160,16 +323,27 @@ class SearchResult:
         return isinstance(other, SearchResult) and self.trials == other.trials
 
     def best(self, k=1):
-        """The ``k`` highest-scoring trials, best first (NaN scores rank last; ties by index)."""
-        return sorted(self.trials, key=lambda t: (_rank_key(t), t.index))[:k]
+        """The ``k`` best trials, best first (by ``mode``; NaN scores rank last; ties by index)."""
+        k = _check_int("k", k, 0)
+        return sorted(self.trials, key=lambda t: _rank_key(t, self.mode))[:k]
 
     @property
     def best_trial(self):
+        if not self.trials:
+            raise ValueError("this result has no trials, so no best trial")
         return self.best(1)[0]
 
     def values(self, name):
-        """Array of hyperparameter ``name`` over the trials, in index order, shape (n_trials,)."""
-        return np.array([t.params[name] for t in self.trials], dtype=float)
+        """Array of hyperparameter ``name`` over the trials, in index order, shape (n_trials,).
+
+        Numeric values come back as floats; categorical ones (e.g. 'he') as an object array.
+        """
+        if self.trials and name not in self.trials[0].params:
+            raise KeyError(f"no hyperparameter {name!r}; the trials have {list(self.trials[0].params)}")
+        values = [t.params[name] for t in self.trials]
+        if all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in values):
+            return np.array(values, dtype=float)
+        return np.array(values, dtype=object)
 
     @property
     def scores(self):
@@ -179,9 +353,16 @@ class SearchResult:
     def table(self, k=5, digits=3):
         """A small text table of the ``k`` best trials (rounded, so it prints reproducibly)."""
         names = list(self.trials[0].params) if self.trials else []
-        lines = ["rank  score  " + "  ".join(f"{n:>12}" for n in names)]
+        width = {n: max(12, len(n)) for n in names}
+
+        def cell(n, v):
+            if isinstance(v, numbers.Integral) or not isinstance(v, numbers.Real):
+                return f"{v!s:>{width[n]}}"
+            return f"{v:>{width[n]}.{digits - 1}e}"
+
+        lines = ["rank  score  " + "  ".join(f"{n:>{width[n]}}" for n in names)]
         for rank, t in enumerate(self.best(k), 1):
-            cells = "  ".join(f"{t.params[n]:>12.{digits - 1}e}" for n in names)
+            cells = "  ".join(cell(n, t.params[n]) for n in names)
             lines.append(f"{rank:>4}  {t.score:.{digits}f}  {cells}")
         return "\n".join(lines)
 
@@ -190,159 +371,15 @@ class SearchResult:
         return f"SearchResult({self.kind}, {len(self)} trials, best score {best:.3f})"
 
 
-# ----------------------------------------------------------------------------- executors
-class SerialExecutor(Executor):
-    """An Executor that runs each call immediately in this process (no parallelism).
-
-    Useful for debugging and for trial functions defined in a notebook.
-    """
-
-    def submit(self, fn, /, *args, **kwargs):
-        future = Future()
-        try:
-            future.set_result(fn(*args, **kwargs))
-        except BaseException as err:  # delivered through the future, like any executor
-            future.set_exception(err)
-        return future
-
-
-def _cpu_count():
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
-def _start_method():
-    methods = multiprocessing.get_all_start_methods()
-    return "forkserver" if "forkserver" in methods else "spawn"
-
-
-def _worker_init():
-    """Runs once in each worker process: one BLAS thread (parallelism comes from the processes).
-
-    Workers also ignore Ctrl-C / kernel interrupts: the main process cancels what is pending, and
-    the workers do not flood the terminal with tracebacks.
-    """
-    import signal
-    try:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-    except (ValueError, OSError):
-        pass
-    try:
-        from threadpoolctl import threadpool_limits
-        global _WORKER_LIMITS
-        _WORKER_LIMITS = threadpool_limits(limits=1, user_api="blas")
-    except ImportError:
-        pass
-
-
-def local_executor(max_workers=None, start_method=None):
-    """A ProcessPoolExecutor for trials on this machine.
-
-    max_workers : int or None
-        Worker processes; None uses every core this process may run on.
-    start_method : 'forkserver', 'spawn', 'fork' or None
-        None picks 'forkserver' where available, else 'spawn'. Both start clean interpreters,
-        which is safe inside a Jupyter kernel (forking a kernel's threads is not), so the trial
-        function must be importable from a module. 'fork' also accepts functions defined in the
-        notebook, at that risk.
-
-    Each worker limits BLAS to one thread. Use it as a context manager, or call ``shutdown()``.
-    """
-    workers = max_workers or _cpu_count()
-    context = multiprocessing.get_context(start_method or _start_method())
-    executor = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_init)
-    executor.start_method = context.get_start_method()
-    executor.n_workers = workers
-    return executor
-
-
-_DEFAULT = {"executor": None}
-_DEFAULT_LOCK = threading.Lock()
-
-
-def default_executor():
-    """The shared local process pool (created on first use, reused, shut down at exit).
-
-    A pool whose worker died is broken for good; it is replaced, so the next search works.
-    """
-    with _DEFAULT_LOCK:
-        current = _DEFAULT["executor"]
-        if current is not None and getattr(current, "_broken", False):
-            current.shutdown(wait=False, cancel_futures=True)
-            _DEFAULT["executor"] = None
-        if _DEFAULT["executor"] is None:
-            _DEFAULT["executor"] = local_executor()
-        return _DEFAULT["executor"]
-
-
-def shutdown_default_executor():
-    """Stop the shared pool's worker processes (a new pool starts on the next search)."""
-    with _DEFAULT_LOCK:
-        executor, _DEFAULT["executor"] = _DEFAULT["executor"], None
-    if executor is not None:
-        executor.shutdown(wait=True, cancel_futures=True)
-
-
-atexit.register(shutdown_default_executor)
-
-
-def _check_sendable(fn, executor):
-    """Fail early, with advice, when ``fn`` cannot reach another process."""
-    if not isinstance(executor, ProcessPoolExecutor):
-        return
-    advice = ("Trial functions run in fresh worker processes, so they must be importable: define the "
-              "function in a .py module (or use functools.partial of a module-level function), or "
-              "pass executor='serial' to run in this process.")
-    target = getattr(fn, "func", fn)  # functools.partial
-    method = getattr(executor, "start_method", None)
-    if getattr(target, "__module__", None) == "__main__" and method != "fork":
-        raise TypeError(f"{getattr(target, '__name__', target)!r} is defined in __main__ (a notebook "
-                        f"or script). {advice}")
-    try:
-        pickle.dumps(fn)
-    except Exception as err:
-        raise TypeError(f"the trial function cannot be pickled ({err}). {advice}") from None
-
-
 # ----------------------------------------------------------------------------- running trials
-_BLAS = {"depth": 0, "limiter": None}
-_BLAS_LOCK = threading.Lock()
-
-
-def _enter_one_blas_thread():
-    with _BLAS_LOCK:
-        if _BLAS["depth"] == 0:
-            try:
-                from threadpoolctl import threadpool_limits
-                _BLAS["limiter"] = threadpool_limits(limits=1, user_api="blas")
-            except ImportError:
-                _BLAS["limiter"] = None
-        _BLAS["depth"] += 1
-
-
-def _exit_one_blas_thread():
-    with _BLAS_LOCK:
-        _BLAS["depth"] -= 1
-        if _BLAS["depth"] == 0 and _BLAS["limiter"] is not None:
-            _BLAS["limiter"].restore_original_limits()
-            _BLAS["limiter"] = None
-
-
-def _call_trial(fn, params, seed):
+def _call_trial(fn, params, seed, kwargs):
     """Runs in the worker: the trial with one BLAS thread; returns (result, seconds).
 
-    One BLAS thread everywhere keeps results bit-identical across executors (float32 matrix
-    products can round differently with two threads). The limit is reference-counted per
-    process, so trials sharing a process (threaded Dask workers) do not undo each other's limit.
+    One BLAS thread everywhere keeps results bit-identical across executors.
     """
-    _enter_one_blas_thread()
-    start = time.perf_counter()
-    try:
-        result = fn(dict(params), seed)
-    finally:
-        _exit_one_blas_thread()
+    with blas_thread_limit(1):
+        start = time.perf_counter()
+        result = fn(dict(params), seed, **kwargs)
     return result, time.perf_counter() - start
 
 
@@ -351,160 +388,285 @@ def _default_score(result):
         if "score" not in result:
             raise KeyError("a trial function returning a dict must include a 'score' entry "
                            f"(got keys {sorted(result)}), or pass score=... to the search")
-        return float(result["score"])
-    return float(result)
+        return result["score"]
+    return result
+
+
+def _checked_score(value, index, params, result):
+    """The score as a float, or an error naming the trial and what it returned."""
+    where = f"trial {index} (params {params}) returned {_short(result)}"
+    if isinstance(result, dict) and value is not result:
+        where += f", whose score is {_short(value)}"
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{where}: a trial function must return a finite number (the score) or a "
+                        "dict with a numeric 'score' entry")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"{where}: scores must be finite. If the run diverged, return its worst "
+                         "score instead (accuracy 0.0, a large loss) and a flag such as "
+                         "'diverged': True")
+    return value
+
+
+def _short(obj, limit=80):
+    text = repr(obj)
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def run_trials(fn, params_list, seed=0, stage=0, executor=None, progress=True, score=None,
-               desc="trials", callback=None):
-    """Run ``fn(params, seed_i)`` for each dict in ``params_list``; return :class:`Trial` objects.
+               desc="trials", callback=None, indices=None, trial_kwargs=None, mode="max", budget=None):
+    """Run ``fn(params, seed_i, **trial_kwargs)`` for each dict in ``params_list``.
 
-    Trial ``i`` gets ``seed_i = trial_seed(seed, i, stage)``. The list comes back in index order
-    whatever order the trials finished in. ``score(result) -> float`` reads the score (default:
-    the result itself, or ``result['score']``). ``executor`` as in the module docstring.
-    ``callback(n_done, n_total, best_score)``, if given, is called after each finished trial
-    (e.g. to show progress in a widget).
+    Parameters
+    ----------
+    fn : the trial function (see the module docstring for its contract)
+    params_list : list of dict, at least one
+    seed, stage : int >= 0
+        Trial ``i`` gets ``seed_i = trial_seed(seed, i, stage)``.
+    executor : None, 'serial' or a concurrent.futures.Executor (see :mod:`dlhelpers.parallel`)
+    progress : bool, a tqdm bar counting finished trials and showing the best score so far
+    score : callable(result) -> number, or None (the result itself, or ``result['score']``)
+    callback : callable(n_done, n_total, best_score) or None, called after each finished trial
+    indices : list of int or None
+        The trials' indices (default 0, 1, ...): a trial run later with index ``j`` gets exactly
+        the seed it would have had as trial ``j`` of the search.
+    trial_kwargs : dict or None, extra keyword arguments for every call (e.g. ``{'epochs': 3}``)
+    mode : 'max' or 'min', which scores count as best (for the progress bar and callback)
+    budget : stored on each Trial (successive halving's epochs)
+
+    Returns
+    -------
+    list of :class:`Trial`, in index order whatever order they finished in.
     """
+    if isinstance(params_list, dict):
+        raise TypeError("params_list must be a list of dicts (one per trial), got a single dict; "
+                        "wrap it in a list")
+    params_list = list(params_list)
+    if not params_list:
+        raise ValueError("params_list is empty: give at least one trial's params")
+    for i, p in enumerate(params_list):
+        if not isinstance(p, dict):
+            raise TypeError(f"params_list[{i}] must be a dict name -> value, got {p!r}")
     params_list = [dict(p) for p in params_list]
+    seed = _check_int("seed", seed, 0)
+    stage = _check_int("stage", stage, 0)
+    mode = _check_mode(mode)
+    if indices is None:
+        indices = list(range(len(params_list)))
+    else:
+        indices = [_check_int("indices[...]", i, 0) for i in indices]
+        if len(indices) != len(params_list) or len(set(indices)) != len(indices):
+            raise ValueError(f"indices must be {len(params_list)} distinct ints, one per params dict, "
+                             f"got {indices!r}")
+    if trial_kwargs is not None and not isinstance(trial_kwargs, dict):
+        raise TypeError(f"trial_kwargs must be a dict or None, got {trial_kwargs!r}")
+    trial_kwargs = dict(trial_kwargs or {})
+    for name, f in (("score", score), ("callback", callback)):
+        if f is not None and not callable(f):
+            raise TypeError(f"{name} must be callable or None, got {f!r}")
     score = score or _default_score
-    if executor is None:
-        executor = default_executor()
-    elif executor == "serial":
-        executor = SerialExecutor()
-    elif not isinstance(executor, Executor):
-        raise TypeError(f"executor must be a concurrent.futures.Executor, 'serial' or None, got {executor!r}")
-    _check_sendable(fn, executor)
-    seeds = [trial_seed(seed, i, stage) for i in range(len(params_list))]
+    executor = resolve_executor(executor)
+    check_sendable(fn, executor)
+    seeds = [trial_seed(seed, i, stage) for i in indices]
     bar = None
-    if progress and params_list:
+    if progress:
         from tqdm.auto import tqdm
         bar = tqdm(total=len(params_list), desc=desc, unit="trial")
     futures = {}
     trials = []
-    best = -math.inf
+    best = -math.inf if mode == "max" else math.inf
+    better = (lambda a, b: a > b) if mode == "max" else (lambda a, b: a < b)
     # Trials that run inside this process (serial, or an in-process Dask cluster's threads) need
     # BLAS limited from here: threadpoolctl lets only one thread, normally this one, change it.
-    _enter_one_blas_thread()
-    try:
-        for i, (params, s) in enumerate(zip(params_list, seeds)):
-            futures[executor.submit(_call_trial, fn, params, s)] = i
-        for future in as_completed(futures):
-            i = futures[future]
-            try:
-                result, elapsed = future.result()
-            except Exception as err:
-                extra = ""
-                if type(err).__name__ == "BrokenProcessPool":
-                    extra = (" A worker process died. In a script, start the search under "
-                             "`if __name__ == '__main__':` (workers import the main module); "
-                             "otherwise the machine may have run out of memory.")
-                raise RuntimeError(f"trial {i} (params {params_list[i]}, seed {seeds[i]}) failed: "
-                                   f"{type(err).__name__}: {err}.{extra}") from err
-            value = score(result)
-            trials.append(Trial(i, params_list[i], seeds[i], result, value, stage, elapsed))
-            if not math.isnan(value) and value > best:
-                best = value
+    with blas_thread_limit(1):
+        try:
+            for k, (params, s) in enumerate(zip(params_list, seeds)):
+                futures[executor.submit(_call_trial, fn, params, s, trial_kwargs)] = k
+            for future in as_completed(futures):
+                k = futures[future]
+                i = indices[k]
+                try:
+                    result, elapsed = future.result()
+                except Exception as err:
+                    extra = ""
+                    if type(err).__name__ == "BrokenProcessPool":
+                        extra = (" A worker process died. In a script, start the search under "
+                                 "`if __name__ == '__main__':` (workers import the main module); "
+                                 "otherwise the machine may have run out of memory.")
+                    raise RuntimeError(f"trial {i} (params {params_list[k]}, seed {seeds[k]}) failed: "
+                                       f"{type(err).__name__}: {err}.{extra}") from err
+                value = _checked_score(score(result), i, params_list[k], result)
+                trials.append(Trial(i, params_list[k], seeds[k], result, value, stage, elapsed, budget))
+                if better(value, best):
+                    best = value
+                if bar is not None:
+                    bar.update(1)
+                    bar.set_postfix(best=f"{best:.3f}", refresh=False)
+                if callback is not None:
+                    callback(len(trials), len(params_list), best)
+        finally:
+            for future in futures:
+                future.cancel()
             if bar is not None:
-                bar.update(1)
-                bar.set_postfix(best=f"{best:.3f}", refresh=False)
-            if callback is not None:
-                callback(len(trials), len(params_list), best)
-    finally:
-        _exit_one_blas_thread()
-        for future in futures:
-            future.cancel()
-        if bar is not None:
-            bar.close()
+                bar.close()
     return sorted(trials, key=lambda t: t.index)
 
 
+def _sampled_params(space, n_trials, seed, stage, fixed):
+    return [{**{name: dim.sample(rng) for name, dim in space.items()}, **fixed}
+            for rng in (trial_rng(seed, i, stage) for i in range(n_trials))]
+
+
 def random_search(fn, ranges, n_trials, seed=0, stage=0, executor=None, progress=True, score=None,
-                  fixed=None):
-    """Random search with every hyperparameter drawn log-uniformly from its range.
+                  fixed=None, mode="max", trial_kwargs=None):
+    """Random search: each trial draws every hyperparameter from its range.
 
     Parameters
     ----------
-    fn : callable(params, seed) -> score or dict with 'score'
-    ranges : dict name -> (low, high)
-        Each trial draws ``10 ** U(log10 low, log10 high)``; e.g. the book's
-        ``{'lr': (1e-6, 1e-2), 'weight_decay': (1e-8, 1e-4)}``.
-    n_trials : int
+    fn : the trial function (module docstring)
+    ranges : dict name -> LogUniform / Uniform / IntUniform / Choice or a (low, high) pair
+        A pair is log-uniform, ``10 ** U(log10 low, log10 high)``: e.g. the book's
+        ``{'lr': (1e-6, 1e-2), 'weight_decay_lambda': (1e-8, 1e-4)}``.
+    n_trials : int >= 1
     seed, stage : ints
         Trial i's values and seed come from SeedSequence(seed, spawn_key=(stage, i)).
     fixed : dict or None
-        Extra entries added unchanged to every trial's params.
+        Extra entries added unchanged to every trial's params (not also in ``ranges``).
+    mode : 'max' (default; accuracies) or 'min' (losses)
+    trial_kwargs : dict or None, extra keyword arguments for every call (e.g. ``{'epochs': 5}``)
 
     Returns
     -------
-    SearchResult (kind 'random', ``ranges`` set).
+    SearchResult (kind 'random', ``ranges`` as given).
     """
-    if n_trials < 1:
-        raise ValueError(f"n_trials must be at least 1, got {n_trials!r}")
-    for name, (low, high) in ranges.items():
-        _log_bounds(name, low, high)
-    params_list = [{**sample_log_uniform(trial_rng(seed, i, stage), ranges), **(fixed or {})}
-                   for i in range(n_trials)]
+    space = _as_space(ranges)
+    n_trials = _check_int("n_trials", n_trials, 1)
+    params_list = _sampled_params(space, n_trials, _check_int("seed", seed, 0),
+                                  _check_int("stage", stage, 0), _check_fixed(fixed, space))
     trials = run_trials(fn, params_list, seed, stage, executor, progress, score,
-                        desc=f"random search (stage {stage})" if stage else "random search")
-    return SearchResult(trials, "random", ranges, stage)
+                        desc=f"random search (stage {stage})" if stage else "random search",
+                        mode=mode, trial_kwargs=trial_kwargs)
+    return SearchResult(trials, "random", ranges, stage, mode)
 
 
-def grid_search(fn, grid, seed=0, stage=0, executor=None, progress=True, score=None, fixed=None):
+def grid_search(fn, grid, seed=0, stage=0, executor=None, progress=True, score=None, fixed=None,
+                mode="max", trial_kwargs=None):
     """Every combination of the values in ``grid`` (dict name -> list), first name varying slowest.
 
-    Returns a SearchResult (kind 'grid'); ``ranges`` holds each name's (min, max).
+    Values are passed on as given: ``{'weight_init_std': ['he', 0.01], 'width': [50, 100]}``
+    runs 'he' as a str and 50 as an int. ``ranges`` of the result holds each numeric name's
+    (min, max) and a :class:`Choice` for the others.
     """
+    if not isinstance(grid, dict):
+        raise TypeError(f"grid must be a dict name -> list of values, got {type(grid).__name__}")
+    if not grid:
+        raise ValueError("the grid is empty: give at least one name -> list of values")
     names = list(grid)
-    combos = list(itertools.product(*(list(grid[n]) for n in names)))
-    if not combos:
-        raise ValueError("the grid is empty: give every name at least one value")
-    params_list = [{**dict(zip(names, (float(v) for v in combo))), **(fixed or {})} for combo in combos]
-    trials = run_trials(fn, params_list, seed, stage, executor, progress, score, desc="grid search")
-    ranges = {n: (float(min(grid[n])), float(max(grid[n]))) for n in names}
-    return SearchResult(trials, "grid", ranges, stage)
+    columns = []
+    for name in names:
+        values = grid[name]
+        if isinstance(values, (str, bytes, dict)) or not hasattr(values, "__iter__"):
+            raise TypeError(f"grid[{name!r}] must be a list of values, got {values!r}; "
+                            f"write [{values!r}] for a single value")
+        values = [v.item() if isinstance(v, np.generic) else v for v in values]
+        if not values:
+            raise ValueError(f"grid[{name!r}] is empty: give at least one value")
+        for v in values:
+            if isinstance(v, float) and not math.isfinite(v):
+                raise ValueError(f"grid[{name!r}] contains {v!r}: grid values must be finite")
+        columns.append(values)
+    fixed = _check_fixed(fixed, names)
+    params_list = [{**dict(zip(names, combo)), **fixed} for combo in itertools.product(*columns)]
+    trials = run_trials(fn, params_list, seed, stage, executor, progress, score, desc="grid search",
+                        mode=mode, trial_kwargs=trial_kwargs)
+    ranges = {}
+    for name, values in zip(names, columns):
+        numeric = all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in values)
+        ranges[name] = (min(values), max(values)) if numeric else Choice(values)
+    return SearchResult(trials, "grid", ranges, stage, mode)
 
 
 # ----------------------------------------------------------------------------- coarse to fine
 def narrow_ranges(result, top_k=5, margin=0.25, names=None, move=1.0, edge_fraction=0.1):
-    """New log ranges spanning the ``top_k`` best trials, padded by ``margin`` decades per side.
+    """New ranges spanning the ``top_k`` best trials, padded by ``margin`` on each side.
 
-    If the best trial sits at an edge of its searched range (see :func:`edge_report`), the
-    optimum may lie outside what was searched: that side of the new range then reaches ``move``
-    decades beyond the old edge, so the next round looks there. ``move=0`` only narrows.
+    Log-uniform ranges ((low, high) pairs, :class:`LogUniform`): ``margin`` and ``move`` are in
+    decades. If the best trial sits at an edge of its searched range (see :func:`edge_report`),
+    the optimum may lie outside what was searched: that side of the new range then reaches
+    ``move`` decades beyond the old edge, so the next round looks there. ``move=0`` only narrows.
+    :class:`Uniform` / :class:`IntUniform`: ``margin`` is a fraction of the old width and the new
+    range stays inside the old one (linear ranges often have hard limits, like a dropout ratio).
+    :class:`Choice` entries are kept as they are.
 
-    Returns a dict name -> (low, high).
+    Returns a dict name -> range, of the same kinds as ``result.ranges``.
     """
+    if not isinstance(result, SearchResult):
+        raise TypeError(f"result must be a SearchResult, got {type(result).__name__}")
+    top_k = _check_int("top_k", top_k, 1)
+    margin = _check_real("margin", margin, 0.0)
+    move = _check_real("move", move, 0.0)
     best = [t for t in result.best(top_k) if not math.isnan(t.score)]
     if not best:
         raise ValueError("no trial has a finite score; widen or move the ranges and search again")
-    names = names or (list(result.ranges) if result.ranges else list(best[0].params))
+    if result.ranges:
+        space = _as_space(result.ranges, "result.ranges")
+    else:
+        space = {n: (v, v) for n, v in best[0].params.items()}
+    names = list(space) if names is None else list(names)
+    for name in names:
+        if name not in space:
+            raise ValueError(f"names contains {name!r}, which was not searched; searched: {list(space)}")
     edges = edge_report(result, edge_fraction) if (result.ranges and move) else {}
     ranges = {}
     for name in names:
-        logs = np.log10([t.params[name] for t in best])
-        low, high = logs.min() - margin, logs.max() + margin
-        if edges.get(name) == "high edge":
-            high = max(high, math.log10(result.ranges[name][1]) + move)
-        elif edges.get(name) == "low edge":
-            low = min(low, math.log10(result.ranges[name][0]) - move)
-        ranges[name] = (float(10 ** low), float(10 ** high))
+        dim = _as_dimension(name, space[name])
+        if isinstance(dim, Choice):
+            ranges[name] = result.ranges[name]
+            continue
+        values = [t.params[name] for t in best]
+        if isinstance(dim, LogUniform):
+            logs = np.log10(values)
+            low, high = logs.min() - margin, logs.max() + margin
+            if edges.get(name) == "high edge":
+                high = max(high, math.log10(dim.high) + move)
+            elif edges.get(name) == "low edge":
+                low = min(low, math.log10(dim.low) - move)
+            new = (float(10 ** low), float(10 ** high))
+            given = result.ranges.get(name) if result.ranges else None
+            ranges[name] = LogUniform(*new, name=name) if isinstance(given, LogUniform) else new
+        else:
+            pad = margin * (dim.high - dim.low)
+            low, high = max(dim.low, min(values) - pad), min(dim.high, max(values) + pad)
+            if isinstance(dim, IntUniform):
+                ranges[name] = IntUniform(int(math.floor(low)), int(math.ceil(high)), name=name)
+            else:
+                ranges[name] = Uniform(low, high, name=name)
     return ranges
 
 
 def edge_report(result, fraction=0.1, ranges=None):
-    """Where the best trial sits in each searched range: 'low edge', 'high edge' or 'inside'.
+    """Where the best trial sits in each searched numeric range: 'low edge', 'high edge' or 'inside'.
 
-    A value within ``fraction`` of the range's log-width of an end counts as at the edge: a sign
-    that the range should move that way before it is narrowed.
+    A value within ``fraction`` of the range's width (log width for log-uniform ranges) of an end
+    counts as at the edge: a sign that the range should move that way before it is narrowed.
+    Categorical (:class:`Choice`) entries are left out.
     """
+    fraction = _check_real("fraction", fraction, 0.0)
+    if fraction >= 0.5:
+        raise ValueError(f"fraction must be below 0.5 (each edge zone is that share of the range), "
+                         f"got {fraction!r}")
     ranges = ranges or result.ranges
     if not ranges:
         raise ValueError("this result has no ranges; pass ranges=...")
+    space = _as_space(ranges)
     best = result.best_trial
     report = {}
-    for name, (low, high) in ranges.items():
-        lo, hi = _log_bounds(name, low, high)
-        x = math.log10(best.params[name])
+    for name, dim in space.items():
+        if isinstance(dim, Choice):
+            continue
+        x, lo, hi = dim.to_unit(best.params[name])
         width = max(hi - lo, 1e-12)
         if x - lo <= fraction * width:
             report[name] = "low edge"
@@ -516,7 +678,7 @@ def edge_report(result, fraction=0.1, ranges=None):
 
 
 def coarse_to_fine(fn, ranges, n_trials=(40, 20), top_k=5, margin=0.25, move=1.0, seed=0,
-                   executor=None, progress=True, score=None, fixed=None):
+                   executor=None, progress=True, score=None, fixed=None, mode="max"):
     """Rounds of random search, each in ranges narrowed around the previous round's best trials.
 
     n_trials : sequence of int, trials per round (its length is the number of rounds).
@@ -525,11 +687,131 @@ def coarse_to_fine(fn, ranges, n_trials=(40, 20), top_k=5, margin=0.25, move=1.0
 
     Returns a list of SearchResult, one per round.
     """
+    if isinstance(n_trials, numbers.Integral) or not hasattr(n_trials, "__iter__"):
+        raise TypeError(f"n_trials must be a sequence of ints, one per round, e.g. (40, 20); got {n_trials!r}")
+    n_trials = [_check_int("n_trials[...]", n, 1) for n in n_trials]
+    if not n_trials:
+        raise ValueError("n_trials is empty: give the number of trials of each round, e.g. (40, 20)")
+    _check_int("top_k", top_k, 1)
+    _check_real("margin", margin, 0.0)
+    _check_real("move", move, 0.0)
     rounds = []
-    current = dict(ranges)
+    current = dict(ranges) if isinstance(ranges, dict) else ranges
     for stage, n in enumerate(n_trials):
         if stage:
             current = narrow_ranges(rounds[-1], top_k=top_k, margin=margin, names=list(ranges), move=move)
         rounds.append(random_search(fn, current, n, seed=seed, stage=stage, executor=executor,
-                                    progress=progress, score=score, fixed=fixed))
+                                    progress=progress, score=score, fixed=fixed, mode=mode))
     return rounds
+
+
+# ----------------------------------------------------------------------------- successive halving
+@dataclass
+class HalvingResult:
+    """What :func:`successive_halving` did.
+
+    rungs : list of SearchResult, one per rung; rung k ran its trials with ``budgets[k]`` epochs
+        (each Trial keeps its config's index, seed and ``budget``).
+    budgets : list of int, epochs per trial in each rung.
+    epochs_spent : int, the sum over rungs of trials x epochs (every rung trains from scratch).
+    mode : 'max' or 'min'.
+    """
+    rungs: list
+    budgets: list
+    epochs_spent: int
+    mode: str = "max"
+
+    @property
+    def best_trial(self):
+        """The best trial of the last rung (the one trained with the largest budget)."""
+        return self.rungs[-1].best_trial
+
+    def best(self, k=1):
+        return self.rungs[-1].best(k)
+
+    def __repr__(self):
+        sizes = " -> ".join(f"{len(r)}x{b}" for r, b in zip(self.rungs, self.budgets))
+        return (f"HalvingResult(rungs {sizes} epochs, {self.epochs_spent} epochs in all, "
+                f"best score {self.best_trial.score:.3f})")
+
+
+def halving_schedule(n_trials, min_epochs, max_epochs, eta):
+    """Rung sizes and budgets: ``n_k = n_trials // eta**k`` trials with ``min_epochs * eta**k`` epochs.
+
+    Rungs continue while the budget stays within ``max_epochs`` and at least one trial is left;
+    the last rung's budget is raised to ``max_epochs``. Returns (sizes, budgets), lists of int.
+    """
+    n_trials = _check_int("n_trials", n_trials, 1)
+    min_epochs = _check_int("min_epochs", min_epochs, 1)
+    max_epochs = _check_int("max_epochs", max_epochs, 1)
+    if isinstance(eta, bool) or not isinstance(eta, numbers.Integral) or eta < 2:
+        raise ValueError(f"eta (the reduction factor) must be an int >= 2, got {eta!r}: each rung keeps "
+                         "the best 1/eta of the trials and gives them eta times the epochs; 3 is usual")
+    if max_epochs < min_epochs:
+        raise ValueError(f"max_epochs ({max_epochs}) is below min_epochs ({min_epochs}); raise max_epochs")
+    sizes, budgets = [n_trials], [min_epochs]
+    while budgets[-1] * eta <= max_epochs and sizes[-1] // eta >= 1:
+        sizes.append(sizes[-1] // eta)
+        budgets.append(budgets[-1] * eta)
+    budgets[-1] = max_epochs
+    return sizes, budgets
+
+
+def successive_halving(fn, ranges, n_trials, min_epochs=1, max_epochs=9, eta=3, seed=0, stage=0,
+                       executor=None, progress=True, score=None, fixed=None, mode="max",
+                       budget_name="epochs"):
+    """Successive halving (the core of Hyperband and ASHA) on top of :func:`run_trials`.
+
+    Rung 0 trains ``n_trials`` sampled configurations for ``min_epochs`` epochs each; every
+    following rung keeps the best ``1/eta`` of the previous rung (by ``mode``; ties by index) and
+    trains them from scratch with ``eta`` times the epochs, up to ``max_epochs`` (see
+    :func:`halving_schedule`). The trial function receives the budget as the keyword
+    ``budget_name`` (default ``epochs=``); see the module docstring for its contract.
+
+    Reproducible per trial: configuration ``i`` has the params and seed of trial ``i`` of
+    :func:`random_search` with the same ``seed`` and ``stage`` in every rung, whichever executor
+    runs it. Any ``concurrent.futures`` executor works (local processes, Dask).
+
+    Returns a :class:`HalvingResult`.
+    """
+    space = _as_space(ranges)
+    sizes, budgets = halving_schedule(n_trials, min_epochs, max_epochs, eta)
+    seed, stage = _check_int("seed", seed, 0), _check_int("stage", stage, 0)
+    mode = _check_mode(mode)
+    if not isinstance(budget_name, str) or not budget_name.isidentifier():
+        raise ValueError(f"budget_name must be a keyword name such as 'epochs', got {budget_name!r}")
+    configs = _sampled_params(space, sizes[0], seed, stage, _check_fixed(fixed, space))
+    alive = list(range(sizes[0]))
+    rungs = []
+    for rung, (size, budget) in enumerate(zip(sizes, budgets)):
+        if rung:
+            alive = sorted(t.index for t in rungs[-1].best(size))
+        trials = run_trials(fn, [configs[i] for i in alive], seed, stage, executor, progress, score,
+                            desc=f"halving rung {rung} ({budget} epochs)", indices=alive,
+                            trial_kwargs={budget_name: budget}, mode=mode, budget=budget)
+        rungs.append(SearchResult(trials, "halving rung", ranges, stage, mode))
+    spent = sum(len(r) * b for r, b in zip(rungs, budgets))
+    return HalvingResult(rungs, budgets, spent, mode)
+
+
+def halving_vs_random(fn, ranges, n_trials, min_epochs=1, max_epochs=9, eta=3, seed=0,
+                      executor=None, progress=True, score=None, fixed=None, mode="max",
+                      budget_name="epochs"):
+    """Successive halving against random search at (at most) the same total epochs.
+
+    Halving screens ``n_trials`` configurations; random search trains as many of the same
+    configurations (trial 0, 1, ... of the same seed) for ``max_epochs`` each as the epochs
+    halving spent allow: ``epochs_spent // max_epochs`` of them, at least one.
+
+    Returns a dict: 'halving' (HalvingResult), 'random' (SearchResult), 'halving_epochs' and
+    'random_epochs' (int, total epochs each spent).
+    """
+    halving = successive_halving(fn, ranges, n_trials, min_epochs, max_epochs, eta, seed=seed,
+                                 executor=executor, progress=progress, score=score, fixed=fixed,
+                                 mode=mode, budget_name=budget_name)
+    n_random = max(1, halving.epochs_spent // halving.budgets[-1])
+    random = random_search(fn, ranges, n_random, seed=seed, executor=executor, progress=progress,
+                           score=score, fixed=fixed, mode=mode,
+                           trial_kwargs={budget_name: halving.budgets[-1]})
+    return {"halving": halving, "random": random, "halving_epochs": halving.epochs_spent,
+            "random_epochs": n_random * halving.budgets[-1]}

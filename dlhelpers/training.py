@@ -1,11 +1,11 @@
 """The Trainer: mini-batch training with history, progress bar, early stopping and a divergence stop."""
 import math
-from contextlib import nullcontext
 
 import numpy as np
 
 from .functions import check_labels
 from .optimizers import make_optimizer
+from .parallel import blas_thread_limit  # noqa: F401  (the one BLAS limiter; kept importable here)
 
 
 class TrainingDiverged(RuntimeError):
@@ -18,18 +18,6 @@ def divergence_message(iteration, epoch, loss, lr):
             f"Likely cause: the learning rate ({lr:g}) is too large for this network, so each step "
             "overshoots and the weights blow up. Try a learning rate 3-10x smaller; a very large "
             "weight-init std or no weight decay on a deep net can do the same.")
-
-
-def blas_thread_limit(n_threads):
-    """Context manager limiting BLAS to ``n_threads`` while it is active (None: no change).
-
-    One thread is as fast as two on the small matrices of these networks and much steadier; the
-    previous setting is restored on exit, so the user's global configuration is untouched.
-    """
-    if n_threads is None:
-        return nullcontext()
-    from threadpoolctl import threadpool_limits
-    return threadpool_limits(limits=n_threads, user_api="blas")
 
 
 class Trainer:

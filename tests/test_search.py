@@ -10,7 +10,7 @@ import pytest
 from dlhelpers import search
 from dlhelpers.experiments.search_demos import mnist_trial
 
-RANGES = {"lr": (1e-4, 1e-1), "weight_decay": (1e-8, 1e-4)}
+RANGES = {"lr": (1e-4, 1e-1), "weight_decay_lambda": (1e-8, 1e-4)}
 # A real but tiny training run: 160 train / 40 validation samples, 2 epochs of a 784-20-20-10 net.
 TINY_TRIAL = functools.partial(mnist_trial, n_samples=200, epochs=2, hidden_size_list=(20, 20))
 
@@ -66,7 +66,7 @@ def test_results_come_back_in_index_order_whatever_finishes_first():
 
 
 def test_grid_search_runs_every_combination_first_name_slowest():
-    grid = {"lr": [1e-3, 1e-2], "weight_decay": [1e-6, 1e-5, 1e-4]}
+    grid = {"lr": [1e-3, 1e-2], "weight_decay_lambda": [1e-6, 1e-5, 1e-4]}
     result = search.grid_search(quadratic, grid, executor="serial", progress=False)
     assert len(result) == 6 and result.kind == "grid"
     assert [t.params["lr"] for t in result] == [1e-3] * 3 + [1e-2] * 3

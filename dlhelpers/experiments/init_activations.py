@@ -18,7 +18,7 @@ import numpy as np
 
 from ..functions import elu, leaky_relu, relu, sigmoid
 from ..initializers import init_std
-from ..training import blas_thread_limit
+from ..parallel import blas_thread_limit
 
 __all__ = ["symmetric_init_experiment", "unit_spread", "activation_histograms", "saturation_fraction",
            "layer_stats", "draw_histograms", "deep_net_statistics", "ACTIVATIONS", "maxout",

@@ -9,7 +9,7 @@ import numpy as np
 from ..data import load_mnist
 from ..network import MultiLayerNet
 from ..optimizers import make_optimizer
-from ..training import blas_thread_limit
+from ..parallel import blas_thread_limit
 from ..utils import smooth_curve
 
 __all__ = ["ComparisonResult", "compare_on_mnist", "plot_comparison"]

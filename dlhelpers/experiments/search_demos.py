@@ -8,39 +8,52 @@ import math
 
 import numpy as np
 
-from ..data import load_mnist
+from ..data import load_mnist_cached
 from ..network import MultiLayerNet
 from ..training import Trainer
 from ..utils import train_val_split
 from .. import search
 
-_DATA = {}
-
-
 def search_data(n_samples=500, val_fraction=0.2, split_seed=0):
     """The first ``n_samples`` training images, shuffled and split into train / validation.
 
     Returns (x_train, t_train), (x_val, t_val): with the defaults 400 and 100 samples. The test
-    set is never touched by a search. Cached per process.
+    set is never touched by a search. MNIST comes from the package's one cache
+    (:func:`dlhelpers.data.load_mnist_cached`); the split itself is cheap and made per call.
     """
-    key = (n_samples, val_fraction, split_seed)
-    if key not in _DATA:
-        (x, t), _ = load_mnist()
-        _DATA[key] = train_val_split(x[:n_samples], t[:n_samples], val_fraction, rng=split_seed)
-    return _DATA[key]
+    (x, t), _ = load_mnist_cached()
+    if isinstance(n_samples, bool) or not isinstance(n_samples, int) or not 2 <= n_samples <= len(x):
+        raise ValueError(f"n_samples must be an int from 2 to {len(x)} (training images available), "
+                         f"got {n_samples!r}")
+    return train_val_split(x[:n_samples], t[:n_samples], val_fraction, rng=split_seed)
+
+
+#: Keys of a trial's params that mnist_trial reads (the core's names); anything else is an error.
+TRIAL_PARAMS = ("lr", "weight_decay_lambda", "weight_init_std", "dropout_ratio")
+
+
+def _check_trial_params(params):
+    if not isinstance(params, dict) or "lr" not in params:
+        raise ValueError(f"params must be a dict with at least 'lr', got {params!r}")
+    unknown = sorted(set(params) - set(TRIAL_PARAMS))
+    if unknown:
+        renamed = " ('weight_decay' is now 'weight_decay_lambda', the core's name)" \
+            if "weight_decay" in unknown else ""
+        raise ValueError(f"params has unknown keys {unknown}{renamed}; a trial reads {list(TRIAL_PARAMS)}")
 
 
 def train_trial_net(params, seed, n_samples=500, epochs=10, hidden_size_list=(100,) * 6,
-                    batch_size=100, weight_init_std="he", dropout_ratio=0.0, val_fraction=0.2):
+                    mini_batch_size=100, weight_init_std="he", dropout_ratio=0.0, val_fraction=0.2):
     """Train the network of one search trial; returns (net, trainer). See :func:`mnist_trial`."""
+    _check_trial_params(params)
     (x_train, t_train), (x_val, t_val) = search_data(n_samples, val_fraction)
     init = params.get("weight_init_std", weight_init_std)
     dropout = float(params.get("dropout_ratio", dropout_ratio))
     net = MultiLayerNet(784, list(hidden_size_list), 10, weight_init_std=init,
-                        weight_decay_lambda=float(params.get("weight_decay", 0.0)),
+                        weight_decay_lambda=float(params.get("weight_decay_lambda", 0.0)),
                         use_dropout=dropout > 0, dropout_ratio=dropout, seed=seed)
     # The validation split plays the Trainer's "test" role: the real test set stays untouched.
-    trainer = Trainer(net, x_train, t_train, x_val, t_val, epochs=epochs, mini_batch_size=batch_size,
+    trainer = Trainer(net, x_train, t_train, x_val, t_val, epochs=epochs, mini_batch_size=mini_batch_size,
                       optimizer="sgd", optimizer_param={"lr": float(params["lr"])}, seed=seed,
                       verbose=False, progress=False, blas_threads=1)
     trainer.train()
@@ -48,18 +61,22 @@ def train_trial_net(params, seed, n_samples=500, epochs=10, hidden_size_list=(10
 
 
 def mnist_trial(params, seed, n_samples=500, epochs=10, hidden_size_list=(100,) * 6,
-                batch_size=100, weight_init_std="he", dropout_ratio=0.0, val_fraction=0.2):
+                mini_batch_size=100, weight_init_std="he", dropout_ratio=0.0, val_fraction=0.2):
     """One short training run scored by validation accuracy (the trial function of notebook 06).
 
-    params : dict with 'lr' and 'weight_decay' (and optionally 'weight_init_std', 'dropout_ratio').
+    Follows the trial-function contract of :mod:`dlhelpers.search`, including the epoch budget:
+    successive halving calls it with ``epochs=<budget>``.
+
+    params : dict with 'lr' (and optionally 'weight_decay_lambda', 'weight_init_std',
+        'dropout_ratio'; these override the keyword defaults).
     seed : int, the trial's own seed (weights, batch order, dropout masks).
     The first ``n_samples`` training images are split (shuffled, ``val_fraction`` held out) into
-    training and validation data; SGD with mini-batches of ``batch_size`` for ``epochs`` epochs.
+    training and validation data; SGD with mini-batches of ``mini_batch_size`` for ``epochs`` epochs.
 
     Returns a dict: 'score' (final validation accuracy), 'val_acc' and 'train_acc' per epoch
     (epoch 0 = before training), 'train_loss' per iteration, 'diverged' (bool).
     """
-    net, trainer = train_trial_net(params, seed, n_samples, epochs, hidden_size_list, batch_size,
+    net, trainer = train_trial_net(params, seed, n_samples, epochs, hidden_size_list, mini_batch_size,
                                    weight_init_std, dropout_ratio, val_fraction)
     history = trainer.history
     val_acc = [float(a) for a in history["test_acc"]]
@@ -76,18 +93,17 @@ def final_test_accuracy(trial, trial_fn):
     Returns (validation accuracy, which reproduces trial.score; test accuracy on all 1000 images).
     """
     net, trainer = train_trial_net(trial.params, trial.seed, **trial_fn.keywords)
-    _, (x_test, t_test) = load_mnist()
+    _, (x_test, t_test) = load_mnist_cached()
     return float(trainer.history["test_acc"][-1]), float(net.accuracy(x_test, t_test))
 
 
 #: The book's search ranges: lr = 10^U(-6, -2), weight decay = 10^U(-8, -4).
-BOOK_RANGES = {"lr": (1e-6, 1e-2), "weight_decay": (1e-8, 1e-4)}
+BOOK_RANGES = {"lr": (1e-6, 1e-2), "weight_decay_lambda": (1e-8, 1e-4)}
 
 
 def make_trial(epochs=20, hidden_size_list=(50, 50), weight_init_std="he", dropout_ratio=0.0,
                n_samples=500):
     """:func:`mnist_trial` with fixed settings, as a picklable ``functools.partial``."""
-    import functools
     return functools.partial(mnist_trial, epochs=epochs, hidden_size_list=tuple(hidden_size_list),
                              weight_init_std=weight_init_std, dropout_ratio=dropout_ratio,
                              n_samples=n_samples)
@@ -116,28 +132,30 @@ def draw_search_scatter(rounds, ax=None, top_k=5, pick=None, title=None):
     scatter = None
     all_trials = []
     for r, result in enumerate(rounds):
-        lr, wd, sc = result.values("lr"), result.values("weight_decay"), result.scores
+        lr, wd, sc = result.values("lr"), result.values("weight_decay_lambda"), result.scores
         scatter = ax.scatter(lr, wd, c=np.nan_to_num(sc), cmap="viridis", vmin=vmin, vmax=vmax, s=28,
                              marker=markers[r % len(markers)], edgecolors="none",
                              label=f"round {r + 1} ({len(result)} trials)" if len(rounds) > 1 else
                              f"{len(result)} trials")
         if result.ranges:
-            (l0, l1), (w0, w1) = result.ranges["lr"], result.ranges["weight_decay"]
+            (l0, l1), (w0, w1) = result.ranges["lr"], result.ranges["weight_decay_lambda"]
             ax.add_patch(Rectangle((l0, w0), l1 - l0, w1 - w0, fill=False, linestyle="--",
                                    edgecolor=PALETTE[r % len(PALETTE)], linewidth=1.2))
         all_trials += result.trials
     best = sorted(all_trials, key=lambda t: -np.nan_to_num(t.score, nan=-1))[:top_k]
-    ax.scatter([t.params["lr"] for t in best], [t.params["weight_decay"] for t in best], s=110,
+    ax.scatter([t.params["lr"] for t in best], [t.params["weight_decay_lambda"] for t in best], s=110,
                facecolors="none", edgecolors="black", linewidths=1.2, label=f"best {top_k}")
     if pick is not None:
-        ax.scatter([pick.params["lr"]], [pick.params["weight_decay"]], marker="*", s=260,
+        ax.scatter([pick.params["lr"]], [pick.params["weight_decay_lambda"]], marker="*", s=260,
                    c=[pick.score], cmap="viridis", vmin=vmin, vmax=vmax, edgecolors="#D55E00",
                    linewidths=1.5, label=f"your pick ({pick.score:.2f})")
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set(xlabel="learning rate", ylabel="weight decay λ",
-           title=title or "Validation accuracy of each trial")
-    ax.legend(fontsize=7, loc="upper left", framealpha=0.8)
+    ax.set(xlabel="learning rate", ylabel="weight decay λ")
+    # the legend sits in a framed row above the axes, where it hides no trial; the title above it
+    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.02), ncol=3, fontsize=9, frameon=True,
+              framealpha=1.0, borderaxespad=0.0, handletextpad=0.3, columnspacing=1.0)
+    ax.set_title(title or "Validation accuracy of each trial", pad=30)
     if scatter is not None:
         ax.figure.colorbar(scatter, ax=ax, label="validation accuracy", pad=0.02)
     return ax
@@ -182,7 +200,7 @@ def draw_best_curves(result, k=20, columns=5):
         t = best[i]
         ax.plot(t.result["val_acc"], color=PALETTE[0], linewidth=1.4)
         ax.plot(t.result["train_acc"], color=PALETTE[1], linestyle="--", linewidth=1.0)
-        ax.set_title(f"#{i + 1} val {t.score:.2f}\nlr {t.params['lr']:.1e} λ {t.params['weight_decay']:.0e}",
+        ax.set_title(f"#{i + 1} val {t.score:.2f}\nlr {t.params['lr']:.1e} λ {t.params['weight_decay_lambda']:.0e}",
                      fontsize=7)
         ax.set_ylim(0, 1)
         ax.set_yticks([0, 0.5, 1])
@@ -277,17 +295,12 @@ class SearchRun:
         self.diverged = bool(isinstance(pick.result, dict) and pick.result.get("diverged"))
         best = result.best_trial
         summary = (f"best of {len(result)}: val acc {best.score:.2f} at lr {best.params['lr']:.1e}, "
-                   f"λ {best.params['weight_decay']:.0e}")
+                   f"λ {best.params['weight_decay_lambda']:.0e}")
         if self.diverged:
             self.message = (f"{summary}; your pick diverged: at lr {pick.params['lr']:.1e} the loss blew "
                             "up (learning rate too large for this net and init); try a 3-10x smaller one")
         else:
             self.message = f"{summary}; your pick: {pick.score:.2f}"
-
-
-def _indexed_trial(fn, fixed_seed, params, seed):
-    """Run ``fn`` with ``fixed_seed`` instead of the seed the runner derived (see search_playground)."""
-    return fn(params, fixed_seed)
 
 
 def search_playground(lr_exponents=(-6.0, -2.0), wd_exponents=(-8.0, -4.0), n_trials=10, lr=0.01,
@@ -327,30 +340,28 @@ def search_playground(lr_exponents=(-6.0, -2.0), wd_exponents=(-8.0, -4.0), n_tr
 
     def compute(lr_exponents, wd_exponents, n_trials, lr, weight_init_std, dropout_ratio):
         ranges = {"lr": (10.0 ** lr_exponents[0], 10.0 ** lr_exponents[1]),
-                  "weight_decay": (10.0 ** wd_exponents[0], 10.0 ** wd_exponents[1])}
+                  "weight_decay_lambda": (10.0 ** wd_exponents[0], 10.0 ** wd_exponents[1])}
         fn = make_trial(epochs=epochs, weight_init_std=weight_init_std, dropout_ratio=dropout_ratio)
         key = (tuple(lr_exponents), tuple(wd_exponents), n_trials, weight_init_std, dropout_ratio)
         if searched.get("key") != key:
-            params = [search.sample_log_uniform(search.trial_rng(seed, i), ranges) for i in range(n_trials)]
+            params = [search.sample_space(search.trial_rng(seed, i), ranges) for i in range(n_trials)]
             trials = search.run_trials(fn, params, seed=seed, executor=executor, progress=False,
                                        callback=progress)
             searched.update(key=key, result=search.SearchResult(trials, "random", ranges))
         middle_wd = float(10 ** np.mean(wd_exponents))
-        # the pick is one short run: in this process, with the seed it would have as trial n_trials
-        pick_fn = functools.partial(_indexed_trial, fn, search.trial_seed(seed, n_trials))
-        (pick,) = search.run_trials(pick_fn, [{"lr": float(lr), "weight_decay": middle_wd}], seed=seed,
-                                    executor="serial", progress=False)
-        pick.index, pick.seed = n_trials, search.trial_seed(seed, n_trials)
+        # the pick is one short run in this process, run as trial n_trials (index and seed)
+        (pick,) = search.run_trials(fn, [{"lr": float(lr), "weight_decay_lambda": middle_wd}],
+                                    seed=seed, indices=[n_trials], executor="serial", progress=False)
         return SearchRun(searched["result"], pick)
 
     def draw(run, values):
         plt = _plt()
-        fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.5), gridspec_kw={"width_ratios": [1.6, 1]})
+        fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.9), gridspec_kw={"width_ratios": [1.6, 1]})
         draw_search_scatter([run.result], ax=a, pick=run.pick, title=f"{epochs} epochs per trial")
         draw_accuracy_vs_lr([run.result], ax=b)
         b.scatter([run.pick.params["lr"]], [run.pick.score], marker="*", s=160, color="#D55E00")
         # fixed margins: tight_layout would cost a third of an update
-        fig.subplots_adjust(left=0.07, right=0.98, bottom=0.16, top=0.9, wspace=0.28)
+        fig.subplots_adjust(left=0.07, right=0.98, bottom=0.14, top=0.8, wspace=0.28)
         return fig
 
     holder["pg"] = None
