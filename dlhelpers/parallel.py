@@ -93,7 +93,10 @@ def blas_thread_limit(n_threads):
 
     The limit is reference-counted per process: trials sharing a process (serial runs, threaded
     Dask workers) do not undo each other's limit, and the previous setting is restored when the
-    last one exits, so the user's global configuration is untouched.
+    last one exits, so the user's global configuration is untouched. With some BLAS builds only
+    the main thread can change the setting (threadpoolctl calls from other threads have no
+    effect), which is why :func:`dlhelpers.search.run_trials` takes the limit in the calling
+    thread before it submits trials that may run in threads of this process.
     """
     if n_threads is not None and (isinstance(n_threads, bool) or not isinstance(n_threads, numbers.Integral)
                                   or n_threads < 1):
