@@ -229,6 +229,8 @@ def test_narrow_ranges_keeps_linear_ranges_inside_their_limits():
     new = search.narrow_ranges(coarse, top_k=5, margin=0.1)
     assert isinstance(new["dropout_ratio"], search.Uniform) and isinstance(new["width"], search.IntUniform)
     assert 0.0 <= new["dropout_ratio"].low <= new["dropout_ratio"].high <= 0.5
+    best = [t.params["dropout_ratio"] for t in coarse.best(5)]
+    assert new["dropout_ratio"] == pytest.approx((max(0.0, min(best) - 0.05), min(0.5, max(best) + 0.05)))
     assert 10 <= new["width"].low <= new["width"].high <= 100
     assert new["weight_init_std"] == search.Choice(["he", "xavier"])
     assert new["lr"][1] > 1e-2   # log range: moved past the high edge as before
