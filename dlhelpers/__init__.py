@@ -16,8 +16,9 @@ from .layers import (ELU, Affine, BatchNormalization, Dropout, LeakyReLU, ReLU, 
 from .network import MultiLayerNet
 from .optimizers import (SGD, AdaGrad, Adam, ExponentialDecay, Momentum, Nesterov, RMSprop,
                          StepDecay, make_optimizer)
-from .search import (SearchResult, Trial, coarse_to_fine, edge_report, grid_search,
-                     local_executor, narrow_ranges, random_search, run_trials)
+from .search import (Choice, IntUniform, LogUniform, SearchResult, Trial, Uniform, coarse_to_fine,
+                     edge_report, grid_search, halving_vs_random, local_executor, narrow_ranges,
+                     random_search, run_trials, successive_halving)
 from .training import Trainer, TrainingDiverged
 from .utils import shuffle_dataset, smooth_curve, train_val_split
 
@@ -37,6 +38,7 @@ __all__ = [
     "make_optimizer",
     "SearchResult", "Trial", "coarse_to_fine", "edge_report", "grid_search", "local_executor",
     "narrow_ranges", "random_search", "run_trials",
+    "Choice", "IntUniform", "LogUniform", "Uniform", "halving_vs_random", "successive_halving",
     "Trainer", "TrainingDiverged",
     "shuffle_dataset", "smooth_curve", "train_val_split",
 ]
