@@ -556,8 +556,9 @@ def grid_search(fn, grid, seed=0, stage=0, executor=None, progress=True, score=N
     """Every combination of the values in ``grid`` (dict name -> list), first name varying slowest.
 
     Values are passed on as given: ``{'weight_init_std': ['he', 0.01], 'width': [50, 100]}``
-    runs 'he' as a str and 50 as an int. ``ranges`` of the result holds each numeric name's
-    (min, max) and a :class:`Choice` for the others.
+    runs 'he' as a str and 50 as an int. ``ranges`` of the result holds, per name, a (min, max)
+    pair (log scale) when all values are positive numbers, :class:`Uniform` when one is <= 0, and
+    a :class:`Choice` of the values otherwise.
     """
     if not isinstance(grid, dict):
         raise TypeError(f"grid must be a dict name -> list of values, got {type(grid).__name__}")
@@ -584,7 +585,12 @@ def grid_search(fn, grid, seed=0, stage=0, executor=None, progress=True, score=N
     ranges = {}
     for name, values in zip(names, columns):
         numeric = all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in values)
-        ranges[name] = (min(values), max(values)) if numeric else Choice(values)
+        if not numeric:
+            ranges[name] = Choice(values)
+        elif min(values) > 0:
+            ranges[name] = (min(values), max(values))      # log scale, as the grid usually is
+        else:
+            ranges[name] = Uniform(min(values), max(values))
     return SearchResult(trials, "grid", ranges, stage, mode)
 
 

@@ -205,6 +205,9 @@ def test_grid_search_keeps_value_types_so_the_network_accepts_them():
     assert type(result.trials[0].params["weight_init_std"]) is str
     assert type(result.trials[0].params["width"]) is int
     assert result.ranges["width"] == (20, 50) and result.ranges["weight_init_std"] == search.Choice(["he", 0.01])
+    with_zero = search.grid_search(record, {"dropout_ratio": [0.0, 0.25]}, executor="serial", progress=False)
+    assert type(with_zero.ranges["dropout_ratio"]) is search.Uniform
+    assert search.edge_report(with_zero) == {"dropout_ratio": "low edge"}   # ties: the first wins
     # He init for 784 inputs: std sqrt(2/784) = 0.0505; the fixed std is 0.01
     assert result.trials[0].score == pytest.approx(math.sqrt(2 / 784), rel=0.05)
     assert result.trials[2].score == pytest.approx(0.01, rel=0.05)
