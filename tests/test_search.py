@@ -440,3 +440,17 @@ def test_the_search_scatter_legend_sits_outside_the_points_framed_and_readable()
     title = ax.title.get_window_extent()
     assert title.y0 >= box.y1 - 1   # and the title is not drawn over it
     plt.close(fig)
+
+
+def test_the_halving_demo_compares_at_equal_epochs_and_draws_clear_of_the_data():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    out = demos.halving_vs_random_demo(n_trials=9, max_epochs=3, eta=3, executor="serial")
+    assert out["halving_epochs"] == 9 * 1 + 3 * 3 == out["random_epochs"]
+    assert [len(r) for r in out["halving"].rungs] == [9, 3] and len(out["random"]) == 6
+    assert all(len(t.result["val_acc"]) == 4 for t in out["random"])   # epoch 0 + 3 epochs
+    ax = demos.draw_halving_vs_random(out)
+    ax.figure.canvas.draw()
+    assert ax.get_legend().get_window_extent().x0 >= ax.get_window_extent().x1
+    plt.close(ax.figure)

@@ -282,6 +282,58 @@ def draw_grid_vs_random(grid_result, random_result):
     return fig
 
 
+# ----------------------------------------------------------------------------- successive halving
+#: Ranges where a 9-epoch run can succeed or fail: the halving demo needs good and bad trials.
+HALVING_RANGES = {"lr": (1e-4, 1.0), "weight_decay_lambda": (1e-8, 1e-4)}
+
+
+def halving_vs_random_demo(n_trials=27, max_epochs=9, eta=3, seed=0, executor=None, progress=False):
+    """Successive halving against random search on notebook 06's trial, at equal total epochs.
+
+    With the defaults halving screens 27 configurations (27 x 1, 9 x 3, 3 x 9 = 81 epochs) and
+    random search trains the first 9 of the same configurations for 9 epochs each (81 epochs).
+    Returns the dict of :func:`dlhelpers.search.halving_vs_random`.
+    """
+    fn = make_trial(epochs=max_epochs)
+    return search.halving_vs_random(fn, HALVING_RANGES, n_trials, min_epochs=1, max_epochs=max_epochs,
+                                    eta=eta, seed=seed, executor=executor, progress=progress)
+
+
+def draw_halving_vs_random(out, ax=None):
+    """Validation accuracy against epochs: each halving configuration as a line through the
+    rungs it reached, random search's trials at the full budget, both bests marked."""
+    from ..plotting import PALETTE
+    plt = _plt()
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(9.5, 3.6))
+        fig.subplots_adjust(left=0.07, right=0.6, bottom=0.15, top=0.9)
+    halving, rand = out["halving"], out["random"]
+    path = {}
+    for rung in halving.rungs:
+        for t in rung:
+            path.setdefault(t.index, []).append((t.budget, t.score))
+    for i, points in path.items():
+        b, sc = zip(*points)
+        ax.plot(b, sc, color=PALETTE[0], alpha=0.45, linewidth=1.0, marker="o", markersize=3,
+                label="halving: one configuration per line" if i == min(path) else None)
+    top = halving.budgets[-1]
+    ax.scatter([top * 1.12] * len(rand), rand.scores, marker="x", color=PALETTE[1], s=30,
+               label=f"random search: {len(rand)} trials x {top} epochs")
+    hb, rb = halving.best_trial, rand.best_trial
+    ax.scatter([top], [hb.score], s=140, facecolors="none", edgecolors="black", linewidths=1.4,
+               label=f"best of halving {hb.score:.2f} ({out['halving_epochs']} epochs in all)")
+    ax.scatter([top * 1.12], [rb.score], s=140, facecolors="none", edgecolors=PALETTE[1], linewidths=1.4,
+               label=f"best of random {rb.score:.2f} ({out['random_epochs']} epochs in all)")
+    ax.set_xscale("log")
+    ax.set_xticks(halving.budgets)
+    ax.set_xticklabels([str(b) for b in halving.budgets])
+    ax.set(xlabel="epochs per trial (log scale)", ylabel="validation accuracy", ylim=(0, 1),
+           title="Successive halving vs random search at equal compute")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, fontsize=9,
+              frameon=True, framealpha=1.0)   # outside, right: no line hides behind it
+    return ax
+
+
 # ----------------------------------------------------------------------------- playground
 class SearchRun:
     """Playground result: the random search, the hand-picked trial and a summary line.
