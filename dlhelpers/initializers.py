@@ -95,7 +95,8 @@ def init_std(scheme, fan_in, fan_out=None):
     try:
         std = float(scheme)
     except (TypeError, ValueError):
-        raise ValueError(f"weight_init_std must be a positive number or one of {INIT_SCHEMES}, got {scheme!r}") from None
+        raise ValueError(f"weight_init_std must be a positive number or one of {INIT_SCHEMES}, "
+                         f"got {scheme!r}") from None
     if not np.isfinite(std) or std < 0:
         raise ValueError(f"weight_init_std must be a finite number >= 0, got {scheme!r}")
     return std

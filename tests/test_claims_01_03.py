@@ -228,7 +228,7 @@ def test_dead_relus_after_a_too_large_learning_rate():
 
 def test_activation_functions_and_maxout():
     x = np.linspace(-3, 3, 61)
-    for name, (fn, dfn) in ia.ACTIVATIONS.items():
+    for name, (fn, dfn) in ia.ACTIVATION_CURVES.items():
         h = 1e-6
         numeric = (fn(x + h) - fn(x - h)) / (2 * h)
         smooth = np.abs(x) > 1e-3
@@ -266,18 +266,20 @@ def test_preprocessing_and_the_positive_input_sign_argument():
 def test_init_rules_have_the_stated_scales():
     rng = np.random.default_rng(0)
     n_in, n_out = 784, 100
-    expected = {"lecun": np.sqrt(1 / n_in), "xavier_normal": np.sqrt(2 / (n_in + n_out)),
-                "xavier_uniform": np.sqrt(2 / (n_in + n_out)), "he": np.sqrt(2 / n_in)}
+    expected = {"xavier": np.sqrt(1 / n_in), "glorot": np.sqrt(2 / (n_in + n_out)),
+                "glorot_uniform": np.sqrt(2 / (n_in + n_out)), "he": np.sqrt(2 / n_in),
+                "leaky_relu": np.sqrt(2 / (1.0001 * n_in))}
+    assert set(ia.INIT_RULES) == set(expected)   # the table notebook 03 prints
     for scheme, std in expected.items():
         W = ia.init_weights(scheme, n_in, n_out, rng)
         assert W.shape == (n_in, n_out) and W.std() == pytest.approx(std, rel=0.02), scheme
     bound = np.sqrt(6 / (n_in + n_out))
-    assert np.abs(ia.init_weights("xavier_uniform", n_in, n_out, rng)).max() <= bound
+    assert np.abs(ia.init_weights("glorot_uniform", n_in, n_out, rng)).max() <= bound
 
 
 def test_mnist_he_and_xavier_learn_and_std_001_stays_at_chance(mnist):
     from dlhelpers.experiments.mnist_compare import compare_on_mnist
-    race = compare_on_mnist(ia.MNIST_INIT_SETTINGS, iterations=2000, batch_size=128, data=mnist)
+    race = compare_on_mnist(ia.MNIST_INIT_SETTINGS, iterations=2000, mini_batch_size=128, data=mnist)
     assert race.final_loss("std = 0.01") > 2.29 and race.test_acc["std = 0.01"] < 0.15
     assert race.test_acc["Xavier"] > 0.85 and race.test_acc["He"] > 0.85
     assert race.final_loss("He") < race.final_loss("Xavier") < 0.5
