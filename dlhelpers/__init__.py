@@ -1,16 +1,17 @@
 """dlhelpers: the NumPy engine behind the course notebooks.
 
 Submodules by job: ``functions`` (activations, softmax, losses), ``layers`` (forward/backward
-pairs), ``initializers``, ``network`` (MultiLayerNet), ``optimizers``, ``training`` (Trainer),
-``gradcheck``, ``data`` (MNIST), ``utils``, ``search`` (hyperparameter search), ``plotting``,
+pairs), ``activations`` (the registry by name), ``initializers``, ``network`` (MultiLayerNet),
+``optimizers``, ``training`` (Trainer), ``gradcheck``, ``data`` (MNIST), ``utils``, ``search`` (hyperparameter search), ``plotting``,
 ``widgets``, ``experiments`` (what each notebook figure computes) and ``exercises`` (checkers).
 """
 from .data import load_mnist
 from .functions import (cross_entropy_error, elu, leaky_relu, log_softmax, mean_squared_error,
                         one_hot, relu, sigmoid, sigmoid_grad, softmax, tanh)
-from .gradcheck import (check_layer_gradients, check_network_gradients, numerical_gradient,
-                        print_gradient_check, rel_error)
-from .initializers import init_std
+from .activations import ACTIVATIONS, get_activation
+from .gradcheck import (GradientCheck, check_layer_gradients, check_network_gradients,
+                        compare_gradients, numerical_gradient, rel_error)
+from .initializers import INIT_RULES, init_std, init_weights
 from .layers import (ELU, Affine, BatchNormalization, Dropout, LeakyReLU, ReLU, Sigmoid,
                      SoftmaxWithLoss, Tanh)
 from .network import MultiLayerNet
@@ -28,9 +29,10 @@ __all__ = [
     "load_mnist",
     "cross_entropy_error", "elu", "leaky_relu", "log_softmax", "mean_squared_error", "one_hot",
     "relu", "sigmoid", "sigmoid_grad", "softmax", "tanh",
-    "check_layer_gradients", "check_network_gradients", "numerical_gradient",
-    "print_gradient_check", "rel_error",
-    "init_std",
+    "ACTIVATIONS", "get_activation",
+    "GradientCheck", "check_layer_gradients", "check_network_gradients", "compare_gradients",
+    "numerical_gradient", "rel_error",
+    "INIT_RULES", "init_std", "init_weights",
     "ELU", "Affine", "BatchNormalization", "Dropout", "LeakyReLU", "ReLU", "Sigmoid",
     "SoftmaxWithLoss", "Tanh",
     "MultiLayerNet",

@@ -29,11 +29,6 @@ def relu(x):
     return np.maximum(x, 0)
 
 
-def relu_grad(x):
-    """1 where x > 0, else 0 (the subgradient at 0 is taken as 0)."""
-    return (np.asarray(x) > 0).astype(np.asarray(x).dtype)
-
-
 def tanh(x):
     """Hyperbolic tangent, element-wise."""
     return np.tanh(x)

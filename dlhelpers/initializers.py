@@ -1,44 +1,129 @@
-"""Weight-initialization scales by name.
+"""Weight-initialization schemes by name: the one place where each name gets its meaning.
 
-The scale is the standard deviation of the Gaussian that W is drawn from, given the layer's
-fan-in n (the number of inputs per unit):
+A layer with fan-in n_in (inputs per unit) and fan-out n_out draws W of shape (n_in, n_out):
 
-========================  ======================  ==================================
-name                      std                     suits
-========================  ======================  ==================================
-'xavier', 'sigmoid'       sqrt(1 / n)             sigmoid, tanh (the book's "Xavier")
-'lecun'                   sqrt(1 / n)             same value; LeCun proposed it in 1998
-'glorot'                  sqrt(2 / (n + n_out))   Glorot and Bengio's normal form
-'he', 'relu'              sqrt(2 / n)             ReLU and its relatives
-a positive number         that number             experiments (0.01, 1, ...)
-========================  ======================  ==================================
+====================  ========  ===================================  ===============================
+name                  draw      std (or uniform limit)               goes with
+====================  ========  ===================================  ===============================
+'xavier' ('sigmoid')  normal    std = sqrt(1 / n_in)                 sigmoid, tanh (the book's "Xavier")
+'lecun'               normal    std = sqrt(1 / n_in)                 the same rule under LeCun's name
+'glorot'              normal    std = sqrt(2 / (n_in + n_out))       sigmoid, tanh
+'glorot_uniform'      uniform   limit = sqrt(6 / (n_in + n_out))     sigmoid, tanh
+'he' ('relu')         normal    std = sqrt(2 / n_in)                 ReLU
+'leaky_relu'          normal    std = sqrt(2 / ((1 + a^2) n_in))     Leaky ReLU with slope a = 0.01
+a number >= 0         normal    std = that number                    experiments (0.01, 1, ...)
+====================  ========  ===================================  ===============================
+
+Each rule keeps the variance of a layer's output (forward) or of its gradient (backward) equal
+to its input's, so that deep stacks neither shrink nor blow up the signal. Sources: LeCun,
+Bottou, Orr and Mueller, "Efficient BackProp" (1998) for sqrt(1/n_in); Glorot and Bengio,
+"Understanding the difficulty of training deep feedforward neural networks" (AISTATS 2010) for
+the fan-in/fan-out average; He, Zhang, Ren and Sun, "Delving Deep into Rectifiers" (ICCV 2015)
+for ReLU and its leaky form. Deep Learning from Scratch calls sqrt(1/n_in) "Xavier"; this package
+keeps the book's name and calls the paper's fan-average rule "glorot".
 """
 import numpy as np
 
-INIT_SCHEMES = ("xavier", "sigmoid", "lecun", "glorot", "he", "relu")
+#: Slope of Leaky ReLU for x < 0, as in :class:`dlhelpers.layers.LeakyReLU`.
+LEAKY_RELU_SLOPE = 0.01
+
+#: name -> (distribution, formula, the activations it suits). The aliases 'sigmoid' and 'relu'
+#: (names of the activation a scheme goes with) are accepted wherever a scheme name is.
+INIT_RULES = {
+    "xavier": ("normal", "std = sqrt(1 / n_in)", "sigmoid, tanh; the book's 'Xavier' = LeCun normal"),
+    "glorot": ("normal", "std = sqrt(2 / (n_in + n_out))", "sigmoid, tanh"),
+    "glorot_uniform": ("uniform", "limit = sqrt(6 / (n_in + n_out))", "sigmoid, tanh"),
+    "he": ("normal", "std = sqrt(2 / n_in)", "ReLU"),
+    "leaky_relu": ("normal", "std = sqrt(2 / ((1 + a^2) n_in))", "Leaky ReLU with slope a"),
+}
+ALIASES = {"lecun": "xavier", "sigmoid": "xavier", "relu": "he"}
+INIT_SCHEMES = tuple(INIT_RULES) + tuple(ALIASES)
+
+
+def _scheme_key(scheme):
+    key = scheme.lower()
+    key = ALIASES.get(key, key)
+    if key not in INIT_RULES:
+        raise ValueError(f"unknown weight_init_std {scheme!r}; use a positive number or one of {INIT_SCHEMES}")
+    return key
+
+
+def _check_fans(fan_in, fan_out):
+    for name, value in (("fan_in", fan_in), ("fan_out", fan_out)):
+        if value is not None and (not isinstance(value, (int, np.integer)) or value < 1):
+            raise ValueError(f"{name} must be a positive integer (units of the layer), got {value!r}")
+
+
+def he_std(fan_in, negative_slope=0.0):
+    """He et al.'s std for a (leaky) ReLU layer: sqrt(2 / ((1 + a^2) fan_in)); a = 0 gives sqrt(2 / fan_in).
+
+    Leaky ReLU keeps a fraction a of the negative half, so it loses less variance than ReLU
+    and needs a slightly smaller std.
+    """
+    _check_fans(fan_in, None)
+    if not np.isfinite(negative_slope):
+        raise ValueError(f"negative_slope must be a finite number, got {negative_slope!r}")
+    return float(np.sqrt(2.0 / ((1.0 + negative_slope ** 2) * fan_in)))
 
 
 def init_std(scheme, fan_in, fan_out=None):
-    """Standard deviation for a layer with ``fan_in`` inputs (and ``fan_out`` outputs)."""
+    """Standard deviation of the weights of a layer with ``fan_in`` inputs and ``fan_out`` outputs.
+
+    Parameters
+    ----------
+    scheme : str or float
+        A name of :data:`INIT_RULES` (or an alias: 'lecun', 'sigmoid', 'relu'), or a std >= 0.
+    fan_in, fan_out : int
+        Inputs and outputs of the layer; ``fan_out`` is used only by 'glorot' and
+        'glorot_uniform' (None: taken equal to ``fan_in``).
+
+    Returns
+    -------
+    float. For 'glorot_uniform' it is the std of the uniform draw, limit / sqrt(3).
+    """
+    _check_fans(fan_in, fan_out)
     if isinstance(scheme, str):
-        key = scheme.lower()
-        if key in ("xavier", "sigmoid", "lecun"):
+        key = _scheme_key(scheme)
+        n_out = fan_in if fan_out is None else fan_out
+        if key == "xavier":
             return float(np.sqrt(1.0 / fan_in))
-        if key == "glorot":
-            return float(np.sqrt(2.0 / (fan_in + (fan_out or fan_in))))
-        if key in ("he", "relu"):
-            return float(np.sqrt(2.0 / fan_in))
-        raise ValueError(f"unknown weight_init_std {scheme!r}; use a positive number or one of {INIT_SCHEMES}")
+        if key in ("glorot", "glorot_uniform"):
+            return float(np.sqrt(2.0 / (fan_in + n_out)))
+        if key == "he":
+            return he_std(fan_in)
+        return he_std(fan_in, LEAKY_RELU_SLOPE)
     try:
         std = float(scheme)
     except (TypeError, ValueError):
-        raise ValueError(f"weight_init_std must be a positive number or one of {INIT_SCHEMES}, got {scheme!r}") from None
+        raise ValueError(f"weight_init_std must be a positive number or one of {INIT_SCHEMES}, "
+                         f"got {scheme!r}") from None
     if not np.isfinite(std) or std < 0:
         raise ValueError(f"weight_init_std must be a finite number >= 0, got {scheme!r}")
     return std
 
 
-def gaussian_weights(rng, fan_in, fan_out, scheme, dtype=np.float32):
-    """W of shape (fan_in, fan_out) drawn from N(0, init_std(scheme)^2)."""
+def init_weights(scheme, fan_in, fan_out, rng, dtype=np.float32):
+    """Draw W of shape (fan_in, fan_out) with a scheme of :data:`INIT_RULES` or a given std.
+
+    Parameters
+    ----------
+    scheme : str or float
+        See :func:`init_std`. 'glorot_uniform' draws from U(-limit, limit); all others from
+        N(0, std^2).
+    fan_in, fan_out : int
+    rng : np.random.Generator
+        Source of the draw (pass a seeded one for reproducible weights).
+    dtype : float dtype of the result.
+
+    Returns
+    -------
+    ndarray, shape (fan_in, fan_out).
+    """
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a np.random.Generator, got {type(rng).__name__}; "
+                        "create one with np.random.default_rng(seed)")
     std = init_std(scheme, fan_in, fan_out)
+    if isinstance(scheme, str) and _scheme_key(scheme) == "glorot_uniform":
+        limit = np.sqrt(3.0) * std
+        return rng.uniform(-limit, limit, size=(fan_in, fan_out)).astype(dtype)
     return (std * rng.standard_normal((fan_in, fan_out))).astype(dtype)

@@ -307,20 +307,7 @@ class SoftmaxWithLoss(Layer):
         return dx
 
 
-ACTIVATIONS = {
-    "relu": ReLU,
-    "sigmoid": Sigmoid,
-    "tanh": Tanh,
-    "leaky_relu": LeakyReLU,
-    "elu": ELU,
-}
-
-
 def make_activation(name):
-    """Activation layer by name: one of ``ACTIVATIONS`` (relu, sigmoid, tanh, leaky_relu, elu)."""
-    key = str(name).lower().replace("-", "_")
-    if key == "leakyrelu":
-        key = "leaky_relu"
-    if key not in ACTIVATIONS:
-        raise ValueError(f"unknown activation {name!r}; choose one of {sorted(ACTIVATIONS)}")
-    return ACTIVATIONS[key]()
+    """A new activation layer by name: see :data:`dlhelpers.activations.ACTIVATIONS`."""
+    from .activations import get_activation  # the registry imports this module's classes
+    return get_activation(name).layer()

@@ -11,7 +11,7 @@ import numpy as np
 
 from .functions import check_labels
 from .gradcheck import numerical_gradient as _numerical_gradient
-from .initializers import gaussian_weights
+from .initializers import init_weights
 from .layers import Affine, BatchNormalization, Dropout, SoftmaxWithLoss, make_activation
 
 
@@ -29,8 +29,8 @@ class MultiLayerNet:
     activation : str
         'relu', 'sigmoid', 'tanh', 'leaky_relu' or 'elu'.
     weight_init_std : float or str
-        A standard deviation, or 'xavier'/'sigmoid', 'he'/'relu', 'lecun', 'glorot' (scaled by each
-        layer's fan-in; see :mod:`dlhelpers.initializers`).
+        A standard deviation, or a scheme name of :mod:`dlhelpers.initializers` ('xavier',
+        'glorot', 'glorot_uniform', 'he', 'leaky_relu'; scaled by each layer's fan-in/fan-out).
     weight_decay_lambda : float
         L2 strength: the loss gains lambda/2 * sum(W^2) over all weight matrices, and each dW gains lambda * W.
     use_dropout : bool
@@ -78,7 +78,7 @@ class MultiLayerNet:
         n_affine = len(sizes) - 1
         for i in range(1, n_affine + 1):
             fan_in, fan_out = sizes[i - 1], sizes[i]
-            W = gaussian_weights(self.rng, fan_in, fan_out, weight_init_std, self.dtype)
+            W = init_weights(weight_init_std, fan_in, fan_out, self.rng, self.dtype)
             b = np.zeros(fan_out, dtype=self.dtype)
             self.params[f"W{i}"], self.params[f"b{i}"] = W, b
             self.layers[f"Affine{i}"] = Affine(W, b, compute_input_grad=(i > 1))

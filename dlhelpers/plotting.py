@@ -65,15 +65,3 @@ def plot_accuracy(history, ax=None, title="Accuracy", keys=("train_acc", "test_a
     ax.xaxis.set_major_locator(mpl.ticker.MaxNLocator(integer=True))
     ax.legend(loc="lower right")
     return ax
-
-
-def plot_history(history, axes=None, title=None, smooth=11):
-    """Loss per iteration (left) and accuracy per epoch (right) for one Trainer history."""
-    if axes is None:
-        fig, axes = plt.subplots(1, 2, figsize=(8, 3.2))
-    plot_loss_curves({"train loss": history["train_loss"]}, ax=axes[0], smooth=smooth)
-    axes[0].get_legend().remove() if axes[0].get_legend() else None
-    plot_accuracy(history, ax=axes[1])
-    if title:
-        axes[0].figure.suptitle(title)
-    return axes

@@ -85,12 +85,13 @@ def test_a_trained_bn_net_answers_the_same_alone_and_in_a_batch(mnist_sample):
 
 def test_backward_passes_the_numerical_check_and_the_bias_before_bn_has_zero_gradient():
     assert all(err < 1e-7 for err in bn_exp.layer_gradient_check().values())
-    rows = {name: (bp, num, err) for name, bp, num, err in bn_exp.network_gradient_check()}
-    for name, (bp, num, err) in rows.items():
+    report = bn_exp.network_gradient_check()
+    assert report.passed, str(report)
+    for name in report:
         if name in ("b1", "b2"):
-            assert bp < 1e-12 and num < 1e-9
+            assert report.zero[name] and report.max_analytic[name] < 1e-12 and report.max_numeric[name] < 1e-9
         else:
-            assert err < 1e-7 and bp > 1e-3
+            assert not report.zero[name] and report[name] < 1e-7 and report.max_analytic[name] > 1e-3
 
 
 # ----------------------------------------------------------------------------- 05 overfitting

@@ -9,22 +9,26 @@ checks the notebook's claims with the same code:
 * :func:`numerical_gradient_cost`, :func:`throughput_by_batch_size` - timings;
 * :class:`AddNode`, :class:`MulNode`, :func:`fruit_example`, :func:`draw_fruit_graph` - the
   computational graph of the shopping example;
-* :func:`layer_gradient_errors`, :func:`network_gradient_errors` - gradient checks;
+* :func:`layer_gradient_errors`, :func:`network_gradient_errors` - gradient checks, each a
+  :class:`dlhelpers.gradcheck.GradientCheck` report (print it for one rounded line per parameter);
 * :func:`training_playground` - the notebook's playground.
 """
 import time
 
+import matplotlib.pyplot as plt
 import numpy as np
 
 from ..functions import softmax
-from ..gradcheck import check_layer_gradients, numerical_gradient, rel_error
+from ..gradcheck import check_layer_gradients, check_network_gradients, compare_gradients, numerical_gradient
 from ..layers import Affine, ReLU, Sigmoid, SoftmaxWithLoss
 from ..network import MultiLayerNet
+from ..plotting import PALETTE
+from ..widgets import TrainingPlayground, learning_rate_slider
 
 __all__ = ["AddNode", "MulNode", "fruit_example", "draw_fruit_graph", "loss_along_direction",
            "difference_errors", "gradient_descent_path", "numerical_gradient_cost",
            "throughput_by_batch_size", "layer_gradient_errors", "network_gradient_errors",
-           "gradient_check_verdicts", "training_playground"]
+           "training_playground"]
 
 
 # --------------------------------------------------------------------------- computational graph
@@ -82,9 +86,6 @@ def fruit_example(apple=100.0, n_apple=2, orange=150.0, n_orange=3, tax=1.1):
 
 def draw_fruit_graph(values=None, ax=None):
     """Draw the shopping graph: forward values above each edge, gradients (red) below."""
-    import matplotlib.pyplot as plt
-
-    from ..plotting import PALETTE
     v = values or fruit_example()
     ax = ax or plt.gca()
     nodes = {"×a": (2.6, 2.2), "×o": (2.6, 0.0), "+": (5.0, 1.1), "×t": (7.4, 1.1)}
@@ -224,12 +225,13 @@ def layer_gradient_errors(seed=0):
 
     Returns
     -------
-    dict layer name -> dict input/parameter name -> relative error.
+    dict layer name -> :class:`~dlhelpers.gradcheck.GradientCheck` (input/parameter name ->
+    relative error). SoftmaxWithLoss also compares the closed form (y - t) / N, written out.
     """
     rng = np.random.default_rng(seed)
     n, d, m = 4, 5, 3
     x = rng.standard_normal((n, d))
-    errors = {
+    reports = {
         "Affine": check_layer_gradients(Affine(rng.standard_normal((d, m)), rng.standard_normal(m)),
                                         x, rng.standard_normal((n, m))),
         # keep ReLU inputs away from the kink at 0, where the derivative jumps
@@ -240,62 +242,47 @@ def layer_gradient_errors(seed=0):
     layer = SoftmaxWithLoss()
     numeric = numerical_gradient(lambda z: layer.forward(z, t), x.copy())
     layer.forward(x, t)
-    errors["SoftmaxWithLoss"] = {"x": rel_error(layer.backward(1.0), numeric)}
-    # the closed form (y - t) / N, written out
     y = softmax(x)
     y[np.arange(n), t] -= 1
-    errors["SoftmaxWithLoss"]["(y - t) / N"] = rel_error(y / n, numeric)
-    return errors
+    reports["SoftmaxWithLoss"] = compare_gradients({"x": layer.backward(1.0), "(y - t) / N": y / n},
+                                                   {"x": numeric, "(y - t) / N": numeric})
+    return reports
 
 
-def network_gradient_errors(x, t, hidden_size=10, activation="relu", seed=0):
-    """Relative error between backprop and numerical gradients of a two-layer net, per parameter.
+def network_gradient_errors(x, t, hidden_size_list=(10,), activation="relu", seed=0):
+    """Backprop vs numerical gradients of a small net on the batch ``x, t``, per parameter.
 
-    Builds ``MultiLayerNet(D, [hidden_size], C)`` in float64 (so the central difference is
-    accurate) and compares ``gradient`` with ``numerical_gradient`` on the batch ``x, t``.
+    Builds ``MultiLayerNet(D, hidden_size_list, C)`` in float64 (so the central difference is
+    accurate), He-initialized, with small random biases so that their gradients are tested at a
+    general point too.
 
     Returns
     -------
-    dict parameter name -> relative error (a correct backward pass gives < 1e-7).
+    :class:`~dlhelpers.gradcheck.GradientCheck`: parameter name -> relative error (a correct
+    backward pass gives < 1e-7); ``print`` it for one rounded line per parameter.
     """
     x = np.asarray(x, dtype=np.float64)
     n_classes = 10 if np.ndim(t) == 1 else np.shape(t)[1]
-    net = MultiLayerNet(x.shape[1], [hidden_size], n_classes, activation=activation,
+    net = MultiLayerNet(x.shape[1], list(hidden_size_list), n_classes, activation=activation,
                         weight_init_std="he", seed=seed, dtype=np.float64)
-    # non-zero biases, so their gradients are tested on a general point too
     rng = np.random.default_rng(seed + 1)
-    for key in ("b1", "b2"):
-        net.params[key][...] = 0.1 * rng.standard_normal(net.params[key].shape)
-    backprop = net.gradient(x, t)
-    numeric = net.numerical_gradient(x, t, h=1e-5)
-    return {key: rel_error(backprop[key], numeric[key]) for key in backprop}
-
-
-def gradient_check_verdicts(errors, threshold=1e-7):
-    """One deterministic line per parameter: whether its relative error is below ``threshold``.
-
-    Printing the errors themselves would show digits that vary with the BLAS build; the
-    verdict does not.
-    """
-    lines = []
-    for key, err in errors.items():
-        ok = err < threshold
-        lines.append(f"{key:>5}: relative error {'<' if ok else '>='} {threshold:.0e}  "
-                     f"{'✔ backprop agrees' if ok else '✘ CHECK THIS'}")
-    return "\n".join(lines)
+    for key, p in net.params.items():
+        if key.startswith("b"):
+            p[...] = 0.1 * rng.standard_normal(p.shape)
+    return check_network_gradients(net, x, t)
 
 
 # --------------------------------------------------------------------------- playground
-def training_playground(lr=0.1, weight_init_std=0.01, dropout_ratio=0.0, hidden_size=50,
+def training_playground(lr=0.1, weight_init_std=0.01, dropout_ratio=0.0, hidden_size_list=(50,),
                         n_train=1000, epochs=10):
     """The notebook's playground: the two-layer net (784-50-10, ReLU) on 1000 MNIST images.
 
     Learning rate, weight init and dropout ratio redraw the loss curve and the accuracies. The
     learning-rate slider reaches 10 (not just 1) so that a rate that is too large can be seen.
     """
-    from ..widgets import TrainingPlayground, learning_rate_slider
+    sizes = "-".join(str(h) for h in hidden_size_list)
     return TrainingPlayground(
         lr=lr, weight_init_std=weight_init_std, dropout_ratio=dropout_ratio,
         extra_controls={"lr": learning_rate_slider(lr, min_exp=-4, max_exp=1)},
-        fixed={"hidden_size_list": (hidden_size,), "n_train": n_train, "epochs": epochs},
-        title=f"Two-layer net 784-{hidden_size}-10 on {n_train} MNIST images, {epochs} epochs of SGD")
+        fixed={"hidden_size_list": tuple(hidden_size_list), "n_train": n_train, "epochs": epochs},
+        title=f"Two-layer net 784-{sizes}-10 on {n_train} MNIST images, {epochs} epochs of SGD")

@@ -4,37 +4,37 @@ Each function computes what one figure or printed check of the notebook shows; `
 the result into a figure. ``tests/test_claims_04_06.py`` asserts the notebook's claims with the
 same functions and settings.
 """
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
 import numpy as np
 
+from .. import search
 from ..data import load_mnist_cached as _mnist
-from ..gradcheck import check_layer_gradients, rel_error
+from ..gradcheck import check_layer_gradients, check_network_gradients
 from ..layers import BatchNormalization
 from ..network import MultiLayerNet
 from ..plotting import PALETTE
 from ..training import Trainer
-from .. import search
+from ..utils import smooth_curve
+from ..widgets import InitStdControl, Playground, dropout_slider, learning_rate_slider, train_small_net
 
 #: The book's grid of weight-init scales: 16 values from 1 down to 1e-4, evenly spaced in log10.
 BOOK_STDS = np.logspace(0, -4, 16)
 
-def _plt():
-    import matplotlib.pyplot as plt
-    return plt
-
-
 # ----------------------------------------------------------------------------- the idea
-def preactivation_spread(weight_init_std=0.01, n_layers=5, width=100, n_samples=500, seed=0):
+def preactivation_spread(weight_init_std=0.01, hidden_size_list=(100,) * 5, n_samples=500, seed=0):
     """Pre-activations of a deep ReLU net on real images, without and with batch norm.
 
     Both nets share their initial weights (same seed). Returns a dict with
-    'plain': list of (n_samples, width) Affine outputs per hidden layer of the net without BN, and
+    'plain': list of (n_samples, units) Affine outputs per hidden layer of the net without BN, and
     'normalized': list of the BN outputs (training mode, one batch of ``n_samples``) of the net with BN.
     """
     (x, _), _ = _mnist()
     x = x[:n_samples]
+    n_layers = len(hidden_size_list)
     out = {}
     for key, use_bn in (("plain", False), ("normalized", True)):
-        net = MultiLayerNet(784, [width] * n_layers, 10, weight_init_std=weight_init_std,
+        net = MultiLayerNet(784, list(hidden_size_list), 10, weight_init_std=weight_init_std,
                             use_batchnorm=use_bn, seed=seed)
         captured, h = [], x
         for name, layer in net.layers.items():
@@ -49,7 +49,6 @@ def preactivation_spread(weight_init_std=0.01, n_layers=5, width=100, n_samples=
 
 def draw_preactivation_spread(spread):
     """Two rows of per-layer histograms: Affine outputs without BN (top), BN outputs (bottom)."""
-    plt = _plt()
     n = len(spread["plain"])
     fig, axes = plt.subplots(2, n, figsize=(10, 3.8), sharey="row")
     for i in range(n):
@@ -62,7 +61,7 @@ def draw_preactivation_spread(spread):
             ax.tick_params(labelsize=7)
             if i == 0:
                 ax.set_ylabel(label, fontsize=8)
-    fig.suptitle(f"Pre-activations of a 5-layer ReLU net, weight std {spread['weight_init_std']:g}")
+    fig.suptitle(f"Pre-activations of a {n}-layer ReLU net, weight std {spread['weight_init_std']:g}")
     fig.tight_layout()
     return fig
 
@@ -82,7 +81,7 @@ def undo_check(n=64, d=4, seed=0):
     return float(np.max(np.abs(bn.forward(x, train_flg=True) - x)))
 
 
-def running_stats_demo(n_batches=150, batch_size=100, means=(3.0, -1.0, 0.5), stds=(2.0, 0.5, 1.0),
+def running_stats_demo(n_batches=150, mini_batch_size=100, means=(3.0, -1.0, 0.5), stds=(2.0, 0.5, 1.0),
                        momentum=0.9, seed=0):
     """Feed training batches to a BN layer and record its running mean and variance.
 
@@ -95,7 +94,7 @@ def running_stats_demo(n_batches=150, batch_size=100, means=(3.0, -1.0, 0.5), st
     bn = BatchNormalization(np.ones(d), np.zeros(d), momentum=momentum)
     rm, rv = [], []
     for _ in range(n_batches):
-        bn.forward(rng.normal(means, stds, size=(batch_size, d)), train_flg=True)
+        bn.forward(rng.normal(means, stds, size=(mini_batch_size, d)), train_flg=True)
         rm.append(bn.running_mean.copy())
         rv.append(bn.running_var.copy())
     return {"layer": bn, "running_mean": np.array(rm), "running_var": np.array(rv),
@@ -103,7 +102,6 @@ def running_stats_demo(n_batches=150, batch_size=100, means=(3.0, -1.0, 0.5), st
 
 
 def draw_running_stats(demo):
-    plt = _plt()
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.0))
     for ax, key, truth, title in ((axes[0], "running_mean", demo["means"], "running mean"),
                                   (axes[1], "running_var", demo["vars"], "running variance")):
@@ -151,39 +149,27 @@ def layer_gradient_check(n=8, d=5, seed=0):
 def network_gradient_check(seed=0):
     """Backprop vs numerical gradients of a small BN network (12-6-6-3, float64).
 
-    Returns a list of rows (name, max |backprop|, max |numerical|, relative error). The biases
-    b1, b2 feed a BN layer: both gradients are zero up to rounding, so their relative error is
-    meaningless and the notebook reports their size instead.
+    Returns a :class:`~dlhelpers.gradcheck.GradientCheck`; ``print`` it for one line per
+    parameter. The biases b1, b2 feed a BN layer, which subtracts the batch mean: their true
+    gradient is zero (beta does their job), and the report says so instead of a relative error.
     """
     rng = np.random.default_rng(seed)
     net = MultiLayerNet(12, [6, 6], 3, use_batchnorm=True, weight_init_std=0.5, seed=seed,
                         dtype=np.float64)
     x = rng.standard_normal((8, 12))
     t = rng.integers(0, 3, 8)
-    backprop = net.gradient(x, t)
-    numeric = net.numerical_gradient(x, t)
-    return [(k, float(np.abs(backprop[k]).max()), float(np.abs(numeric[k]).max()),
-             rel_error(backprop[k], numeric[k])) for k in backprop]
-
-
-def print_network_gradient_check(rows, threshold=1e-7, zero=1e-9):
-    """One line per parameter: pass/fail for ordinary parameters, 'zero' for biases before BN."""
-    for name, bp, num, err in rows:
-        if bp < zero and num < zero * 1e3:
-            print(f"{name:>7}: gradient is zero (max |backprop| < {zero:g}, max |numerical| < {zero * 1e3:g})"
-                  "  -> beta does this bias's job")
-        else:
-            print(f"{name:>7}: relative error < {threshold:g}: {'pass' if err < threshold else 'FAIL'}")
+    return check_network_gradients(net, x, t)
 
 
 # ----------------------------------------------------------------------------- the book's grid
 def init_scale_trial(params, seed=None):
     """Train one net of the init-scale experiment; a trial function for :func:`dlhelpers.search.run_trials`.
 
-    params : dict with 'weight_init_std' (a number or a scheme name), 'use_batchnorm', 'lr', 'epochs', 'n_train',
-        'hidden' (tuple of widths), 'seed' (the run's own seed: nets with and without BN at the
-        same scale start from the same weights and see the same batches) and optionally
-        'n_test' (test images evaluated per epoch, default 200).
+    params : dict with 'weight_init_std' (a number or a scheme name), 'use_batchnorm', 'lr',
+        'epochs', 'n_train', 'hidden_size_list' (tuple of units per hidden layer), 'seed' (the
+        run's own seed: nets with and without BN at the same scale start from the same weights
+        and see the same batches) and optionally 'n_test' (test images evaluated per epoch,
+        default 200).
 
     Returns a dict: 'score' (final training accuracy), 'train_acc' and 'test_acc' per epoch
     (epoch 0 = before training; padded with the last value after a divergence stop), 'diverged'
@@ -192,7 +178,7 @@ def init_scale_trial(params, seed=None):
     (x, t), (xt, tt) = _mnist()
     n, n_test = int(params["n_train"]), int(params.get("n_test", 200))
     std = params["weight_init_std"]
-    net = MultiLayerNet(784, list(params["hidden"]), 10,
+    net = MultiLayerNet(784, list(params["hidden_size_list"]), 10,
                         weight_init_std=std if isinstance(std, str) else float(std),
                         use_batchnorm=bool(params["use_batchnorm"]), seed=int(params["seed"]))
     trainer = Trainer(net, x[:n], t[:n], xt[:n_test], tt[:n_test], epochs=int(params["epochs"]),
@@ -206,7 +192,7 @@ def init_scale_trial(params, seed=None):
             "stop_reason": trainer.stop_reason}
 
 
-def run_init_scale_grid(stds=BOOK_STDS, lr=0.1, epochs=10, n_train=1000, hidden=(100,) * 5, seed=0,
+def run_init_scale_grid(stds=BOOK_STDS, lr=0.1, epochs=10, n_train=1000, hidden_size_list=(100,) * 5, seed=0,
                         executor=None, progress=True):
     """The book's experiment: train with and without BN at every init std; runs in parallel.
 
@@ -214,7 +200,8 @@ def run_init_scale_grid(stds=BOOK_STDS, lr=0.1, epochs=10, n_train=1000, hidden=
     and the settings.
     """
     stds = [float(s) for s in stds]
-    base = {"lr": lr, "epochs": epochs, "n_train": n_train, "hidden": tuple(hidden), "seed": seed}
+    base = {"lr": lr, "epochs": epochs, "n_train": n_train, "hidden_size_list": tuple(hidden_size_list),
+            "seed": seed}
     params = [{**base, "weight_init_std": s, "use_batchnorm": bn} for bn in (True, False) for s in stds]
     trials = search.run_trials(init_scale_trial, params, seed=seed, executor=executor,
                                progress=progress, desc="32 training runs" if len(params) == 32 else "runs")
@@ -231,7 +218,6 @@ def count_learned(grid, threshold=0.5):
 
 def draw_init_scale_grid(grid):
     """A 4x4 grid of small panels (like the book's figure): training accuracy per epoch, BN vs not."""
-    plt = _plt()
     stds = grid["stds"]
     rows = int(np.ceil(len(stds) / 4))
     fig, axes = plt.subplots(rows, 4, figsize=(9, 1.75 * rows + 0.6), sharex=True, sharey=True)
@@ -258,14 +244,14 @@ def draw_init_scale_grid(grid):
 
 
 # ----------------------------------------------------------------------------- effects
-def learning_rate_comparison(lrs=(0.01, 0.1, 1.0), epochs=10, n_train=1000, hidden=(100,) * 5,
+def learning_rate_comparison(lrs=(0.01, 0.1, 1.0), epochs=10, n_train=1000, hidden_size_list=(100,) * 5,
                              weight_init_std="he", seed=0, executor=None, progress=True):
     """He-initialized nets with and without BN at several learning rates (in parallel).
 
     Returns a dict: 'lrs', and per lr index 'bn' / 'plain' lists of trial results (see
     :func:`init_scale_trial`; 'test_acc' measured on 1000 test images).
     """
-    base = {"epochs": epochs, "n_train": n_train, "hidden": tuple(hidden), "seed": seed,
+    base = {"epochs": epochs, "n_train": n_train, "hidden_size_list": tuple(hidden_size_list), "seed": seed,
             "weight_init_std": weight_init_std, "n_test": 1000}
     params = [{**base, "lr": lr, "use_batchnorm": bn} for lr in lrs for bn in (True, False)]
     trials = search.run_trials(init_scale_trial, params, seed=seed, executor=executor, progress=progress,
@@ -281,7 +267,6 @@ def epochs_to_reach(train_acc, target):
 
 
 def draw_learning_rate_comparison(comparison):
-    plt = _plt()
     lrs = comparison["lrs"]
     fig, axes = plt.subplots(1, len(lrs), figsize=(10, 3.0), sharey=True)
     for ax, lr, bn, plain in zip(axes, lrs, comparison["bn"], comparison["plain"]):
@@ -302,16 +287,16 @@ def draw_learning_rate_comparison(comparison):
     return fig
 
 
-def train_bn_net(lr=0.1, epochs=10, n_train=1000, hidden=(100,) * 5, seed=0):
+def train_bn_net(lr=0.1, epochs=10, n_train=1000, hidden_size_list=(100,) * 5, seed=0):
     """A He-initialized BN net trained on the first ``n_train`` images (for the test-time demos)."""
     (x, t), (xt, tt) = _mnist()
-    net = MultiLayerNet(784, list(hidden), 10, use_batchnorm=True, seed=seed)
+    net = MultiLayerNet(784, list(hidden_size_list), 10, use_batchnorm=True, seed=seed)
     Trainer(net, x[:n_train], t[:n_train], xt, tt, epochs=epochs, optimizer_param={"lr": lr},
             seed=seed, verbose=False, progress=False).train()
     return net
 
 
-def batch_companion_noise(net, n_batches=30, batch_size=100, sample_index=0, seed=0):
+def batch_companion_noise(net, n_batches=30, mini_batch_size=100, sample_index=0, seed=0):
     """Training-mode scores of ONE image placed in ``n_batches`` different random batches.
 
     BN normalizes with the batch's statistics, so the same image gets a slightly different output
@@ -326,7 +311,7 @@ def batch_companion_noise(net, n_batches=30, batch_size=100, sample_index=0, see
     scores = []
     try:
         for _ in range(n_batches):
-            idx = np.concatenate([[sample_index], rng.choice(pool, batch_size - 1, replace=False)])
+            idx = np.concatenate([[sample_index], rng.choice(pool, mini_batch_size - 1, replace=False)])
             scores.append(net.predict(x[idx], train_flg=True)[0])
     finally:
         net._restore_running_stats(saved)
@@ -334,7 +319,6 @@ def batch_companion_noise(net, n_batches=30, batch_size=100, sample_index=0, see
 
 
 def draw_batch_companion_noise(scores, test_scores=None):
-    plt = _plt()
     fig, ax = plt.subplots(figsize=(8, 3.0))
     n, k = scores.shape
     jitter = np.random.default_rng(0).uniform(-0.15, 0.15, size=scores.shape)
@@ -365,12 +349,11 @@ class BNComparison:
         self.message = line("with BN", bn) + "  |  " + line("no BN", plain)
 
 
-def compare_bn_runs(lr=0.1, weight_init_std=0.01, dropout_ratio=0.0, n_layers=4, width=50,
+def compare_bn_runs(lr=0.1, weight_init_std=0.01, dropout_ratio=0.0, hidden_size_list=(50,) * 4,
                     epochs=6, n_train=800, seed=0):
     """Train the same small net without and with BN (the playground's compute function)."""
-    from ..widgets import train_small_net
     kwargs = dict(lr=lr, weight_init_std=weight_init_std, dropout_ratio=dropout_ratio,
-                  hidden_size_list=(int(width),) * int(n_layers), n_train=n_train, n_test=500,
+                  hidden_size_list=tuple(int(h) for h in hidden_size_list), n_train=n_train, n_test=500,
                   epochs=epochs, seed=seed)
     return BNComparison(train_small_net(use_batchnorm=False, **kwargs),
                         train_small_net(use_batchnorm=True, **kwargs))
@@ -378,8 +361,6 @@ def compare_bn_runs(lr=0.1, weight_init_std=0.01, dropout_ratio=0.0, n_layers=4,
 
 def draw_bn_comparison(result, values=None):
     """Loss per iteration (left) and train/test accuracy per epoch (right), BN vs no BN."""
-    plt = _plt()
-    from ..utils import smooth_curve
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(9, 3.0))
     for run, color, name in ((result.bn, PALETTE[0], "with BN"), (result.plain, PALETTE[1], "no BN")):
         loss = np.asarray(run.history["train_loss"], dtype=float)
@@ -399,8 +380,6 @@ def draw_bn_comparison(result, values=None):
 
 def batchnorm_playground(lr=0.1, weight_init_std=0.01, dropout_ratio=0.0, n_layers=4):
     """Learning rate, weight init and dropout with BN on and off side by side, plus depth."""
-    import ipywidgets as widgets
-    from ..widgets import InitStdControl, Playground, dropout_slider, learning_rate_slider
     controls = {
         "lr": learning_rate_slider(lr, min_exp=-3, max_exp=0.5),
         "weight_init_std": InitStdControl(weight_init_std, schemes=("he", "xavier")),
@@ -414,4 +393,4 @@ def batchnorm_playground(lr=0.1, weight_init_std=0.01, dropout_ratio=0.0, n_laye
 
 def compute_bn_playground(lr, weight_init_std, dropout_ratio, n_layers):
     return compare_bn_runs(lr=lr, weight_init_std=weight_init_std, dropout_ratio=dropout_ratio,
-                           n_layers=n_layers)
+                           hidden_size_list=(50,) * int(n_layers))

@@ -4,24 +4,37 @@
 * :func:`activation_histograms`, :func:`saturation_fraction`, :func:`layer_stats` - the book's
   5 x 100 histogram experiment;
 * :func:`deep_net_statistics` - CS231n's 10 x 500 tanh network, forward and backward;
-* :data:`ACTIVATIONS`, :func:`maxout` - activation functions and their derivatives;
+* :data:`ACTIVATION_CURVES`, :func:`maxout` - activation functions and their derivatives, for the
+  figure (taken from :mod:`dlhelpers.activations`);
 * :func:`dead_relu_fraction`, :func:`dead_units_after_training` - dead ReLUs;
 * :func:`linear_stack` - a stack of linear layers is one linear layer;
 * :func:`preprocess_2d`, :func:`gradient_sign_agreement`, :func:`positive_input_paths` - data
   preprocessing and the all-positive-input zig-zag;
-* :func:`init_weights`, :data:`INIT_RULES` - LeCun, Xavier (normal, uniform) and He;
+* :func:`init_weights`, :data:`INIT_RULES` - the schemes of :mod:`dlhelpers.initializers`
+  (the book's Xavier = LeCun, Glorot normal and uniform, He, He for Leaky ReLU);
 * :data:`MNIST_INIT_SETTINGS` - the MNIST comparison, run with
   :func:`dlhelpers.experiments.mnist_compare.compare_on_mnist`;
 * :func:`histogram_playground`, :func:`training_playground` - the playgrounds.
 """
+from functools import partial
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
 import numpy as np
 
-from ..functions import elu, leaky_relu, relu, sigmoid
-from ..initializers import init_std
+from ..activations import ACTIVATIONS, get_activation
+from ..data import load_mnist
+from ..initializers import INIT_RULES, init_weights
+from ..layers import Affine
+from ..network import MultiLayerNet
+from ..optimizers import SGD
+from ..plotting import PALETTE
 from ..parallel import blas_thread_limit
+from ..training import Trainer
+from ..widgets import SLIDER_LAYOUT, SLIDER_STYLE, InitStdControl, Playground, TrainingPlayground
 
 __all__ = ["symmetric_init_experiment", "unit_spread", "activation_histograms", "saturation_fraction",
-           "layer_stats", "draw_histograms", "deep_net_statistics", "ACTIVATIONS", "maxout",
+           "layer_stats", "draw_histograms", "deep_net_statistics", "ACTIVATION_CURVES", "maxout",
            "dead_relu_fraction", "dead_units_after_training", "linear_stack", "preprocess_2d",
            "gradient_sign_agreement", "positive_input_paths", "same_sign_steps", "init_weights", "INIT_RULES",
            "layer_std_profile", "MNIST_INIT_SETTINGS", "histogram_playground", "training_playground"]
@@ -38,17 +51,17 @@ def unit_spread(W):
     return float(np.max(np.abs(W - W[:, :1])))
 
 
-def symmetric_init_experiment(init="zero", activation="sigmoid", hidden_size_list=(50, 50),
-                              iterations=300, lr=0.1, batch_size=100, seed=0, dtype=np.float32):
+def symmetric_init_experiment(weight_init_std="zero", activation="sigmoid", hidden_size_list=(50, 50),
+                              iterations=300, lr=0.1, mini_batch_size=100, seed=0, dtype=np.float32):
     """Train a net whose weights all start at the same value, and measure how its units differ.
 
     Parameters
     ----------
-    init : 'zero', 'equal' (every weight 0.01) or anything :class:`MultiLayerNet` accepts
-        ('he', 0.01, ...) for a random start to compare with.
+    weight_init_std : 'zero', 'equal' (every weight 0.01) or anything :class:`MultiLayerNet`
+        accepts ('he', 0.01, ...) for a random start to compare with.
     activation : str
     hidden_size_list : sequence of int
-    iterations, lr, batch_size, seed : training settings (SGD on the bundled MNIST sample).
+    iterations, lr, mini_batch_size, seed : training settings (SGD on the bundled MNIST sample).
     dtype : precision of the network.
 
     Returns
@@ -56,16 +69,13 @@ def symmetric_init_experiment(init="zero", activation="sigmoid", hidden_size_lis
     dict with 'network' (trained), 'spread' (dict 'W1', 'W2', ... -> :func:`unit_spread` of each
     hidden layer's incoming weights after training), 'losses' (per iteration), 'train_acc'.
     """
-    from ..data import load_mnist
-    from ..network import MultiLayerNet
-    from ..optimizers import SGD
     (x, t), _ = load_mnist()
     x = x.astype(dtype)
-    random_init = init not in ("zero", "equal")
+    random_init = weight_init_std not in ("zero", "equal")
     net = MultiLayerNet(784, list(hidden_size_list), 10, activation=activation,
-                        weight_init_std=init if random_init else "he", seed=seed, dtype=dtype)
+                        weight_init_std=weight_init_std if random_init else "he", seed=seed, dtype=dtype)
     if not random_init:
-        value = 0.0 if init == "zero" else 0.01
+        value = 0.0 if weight_init_std == "zero" else 0.01
         for key, p in net.params.items():
             if key.startswith("W"):
                 p[...] = value
@@ -74,7 +84,7 @@ def symmetric_init_experiment(init="zero", activation="sigmoid", hidden_size_lis
     losses = []
     with blas_thread_limit(1):   # faster for these small matrices, and reproducible
         for _ in range(iterations):
-            idx = rng.choice(len(x), batch_size, replace=False)
+            idx = rng.choice(len(x), mini_batch_size, replace=False)
             grads = net.gradient(x[idx], t[idx], copy=False)
             losses.append(net.last_loss)
             opt.update(net.params, grads)
@@ -85,15 +95,7 @@ def symmetric_init_experiment(init="zero", activation="sigmoid", hidden_size_lis
 
 
 # --------------------------------------------------------------------------- histograms
-def _activation_fn(name):
-    fns = {"sigmoid": sigmoid, "tanh": np.tanh, "relu": relu, "leaky_relu": leaky_relu, "elu": elu,
-           "linear": lambda z: z}
-    if name not in fns:
-        raise ValueError(f"unknown activation {name!r}; choose one of {sorted(fns)}")
-    return fns[name]
-
-
-def activation_histograms(activation="sigmoid", weight_std=1.0, n_layers=5, n_units=100, n_samples=1000,
+def activation_histograms(activation="sigmoid", weight_init_std=1.0, n_layers=5, n_units=100, n_samples=1000,
                           seed=0, dtype=np.float64):
     """The book's experiment: Gaussian input through ``n_layers`` layers of ``n_units`` units.
 
@@ -102,8 +104,10 @@ def activation_histograms(activation="sigmoid", weight_std=1.0, n_layers=5, n_un
 
     Parameters
     ----------
-    weight_std : float or str
-        A number, or a scheme of :func:`dlhelpers.initializers.init_std` ('xavier': sqrt(1/n),
+    activation : str
+        A name of :data:`dlhelpers.activations.ACTIVATIONS`.
+    weight_init_std : float or str
+        A number, or a scheme of :mod:`dlhelpers.initializers` ('xavier': sqrt(1/n),
         'he': sqrt(2/n)), where n is the fan-in (``n_units``).
 
     Returns
@@ -111,13 +115,12 @@ def activation_histograms(activation="sigmoid", weight_std=1.0, n_layers=5, n_un
     list of ``n_layers`` arrays, each (n_samples, n_units): every layer's activations.
     """
     rng = np.random.default_rng(seed)
-    fn = _activation_fn(activation)
-    std = init_std(weight_std, n_units, n_units)
+    fn = get_activation(activation).function
     x = rng.standard_normal((n_samples, n_units)).astype(dtype)
     acts = []
     with blas_thread_limit(1):
         for _ in range(n_layers):
-            W = (std * rng.standard_normal((n_units, n_units))).astype(dtype)
+            W = init_weights(weight_init_std, n_units, n_units, rng, dtype)
             x = fn(x @ W)
             acts.append(x)
     return acts
@@ -171,13 +174,15 @@ def draw_histograms(acts, axes, activation, color, label=None, bins=30):
 
 
 # --------------------------------------------------------------------------- CS231n deep net
-def deep_net_statistics(weight_scale, n_layers=10, n_units=500, n_samples=1000, activation="tanh", seed=0,
+def deep_net_statistics(weight_init_std, n_layers=10, n_units=500, n_samples=1000, activation="tanh", seed=0,
                         dtype=np.float32):
     """Forward and backward statistics of CS231n's deep tanh network (no biases).
 
     Forward: x ~ N(0, 1) of shape (n_samples, n_units), then per layer h = tanh(h @ W) with W ~
-    N(0, scale^2) ('xavier' = sqrt(1/n_units)). Backward: a random upstream gradient
-    dL/dh_last ~ N(0, 1) is sent back through every layer.
+    N(0, std^2) ('xavier' = sqrt(1/n_units)). Backward: a random upstream gradient
+    dL/dh_last ~ N(0, 1) is sent back through every layer. Each layer is an
+    :class:`~dlhelpers.layers.Affine` (zero bias) and the activation's layer class, so forward
+    and backward are the network's own.
 
     Returns
     -------
@@ -186,50 +191,40 @@ def deep_net_statistics(weight_scale, n_layers=10, n_units=500, n_samples=1000, 
     input) and 'dW_norm' (Frobenius norm of dL/dW); plus 'activations', the list of (N, units) arrays.
     """
     rng = np.random.default_rng(seed)
-    fn = _activation_fn(activation)
-    scale = init_std(weight_scale, n_units, n_units)
+    activation_layer = get_activation(activation).layer
     x = rng.standard_normal((n_samples, n_units)).astype(dtype)
-    Ws = [(scale * rng.standard_normal((n_units, n_units))).astype(dtype) for _ in range(n_layers)]
-    if activation not in ("tanh", "sigmoid", "relu"):
-        raise ValueError("deep_net_statistics supports tanh, sigmoid and relu")
-    hs = [x]
+    layers = [(Affine(init_weights(weight_init_std, n_units, n_units, rng, dtype), np.zeros(n_units, dtype)),
+               activation_layer()) for _ in range(n_layers)]
+    acts = []
     grad_std, dW_norm = [], []
     with blas_thread_limit(1):   # reproducible digits, and no slower for these sizes
-        for W in Ws:
-            hs.append(fn(hs[-1] @ W))
-        d = rng.standard_normal(hs[-1].shape).astype(dtype)
-        for i in reversed(range(n_layers)):
-            out = hs[i + 1]
-            if activation == "tanh":
-                dz = d * (1 - out * out)
-            elif activation == "sigmoid":
-                dz = d * out * (1 - out)
-            else:
-                dz = d * (out > 0)
-            dW_norm.append(float(np.linalg.norm(hs[i].T @ dz)))
-            d = dz @ Ws[i].T
+        h = x
+        for affine, act in layers:
+            h = act.forward(affine.forward(h))
+            acts.append(h)
+        d = rng.standard_normal(h.shape).astype(dtype)
+        for affine, act in reversed(layers):
+            d = affine.backward(act.backward(d))
+            dW_norm.append(float(np.linalg.norm(affine.dW)))
             grad_std.append(float(np.std(d)))
-    acts = hs[1:]
     means, stds = layer_stats(acts)
     return {"mean": means, "std": stds, "grad_std": np.array(grad_std[::-1]),
             "dW_norm": np.array(dW_norm[::-1]), "activations": acts}
 
 
 # --------------------------------------------------------------------------- activation functions
-def _sigmoid_d(x):
-    s = sigmoid(x)
-    return s * (1 - s)
-
-
-#: name -> (function, derivative), element-wise on NumPy arrays. PReLU is a leaky ReLU whose slope
-#: a is a learned parameter; it is shown with a = 0.25 (its usual starting value).
-ACTIVATIONS = {
-    "sigmoid": (sigmoid, _sigmoid_d),
-    "tanh": (np.tanh, lambda x: 1 - np.tanh(x) ** 2),
-    "ReLU": (relu, lambda x: (np.asarray(x) > 0).astype(float)),
-    "Leaky ReLU (0.01)": (lambda x: leaky_relu(x, 0.01), lambda x: np.where(np.asarray(x) > 0, 1.0, 0.01)),
-    "PReLU (a = 0.25)": (lambda x: leaky_relu(x, 0.25), lambda x: np.where(np.asarray(x) > 0, 1.0, 0.25)),
-    "ELU (1.0)": (lambda x: elu(x, 1.0), lambda x: np.where(np.asarray(x) > 0, 1.0, np.exp(np.minimum(x, 0)))),
+#: Display name -> (function, derivative) for the notebook's figure, from the registry of
+#: :mod:`dlhelpers.activations`. PReLU is a leaky ReLU whose slope a is a learned parameter; it is
+#: shown with a = 0.25 (its usual starting value).
+ACTIVATION_CURVES = {
+    "sigmoid": (ACTIVATIONS["sigmoid"].function, ACTIVATIONS["sigmoid"].derivative),
+    "tanh": (ACTIVATIONS["tanh"].function, ACTIVATIONS["tanh"].derivative),
+    "ReLU": (ACTIVATIONS["relu"].function, ACTIVATIONS["relu"].derivative),
+    "Leaky ReLU (0.01)": (partial(ACTIVATIONS["leaky_relu"].function, alpha=0.01),
+                          partial(ACTIVATIONS["leaky_relu"].derivative, alpha=0.01)),
+    "PReLU (a = 0.25)": (partial(ACTIVATIONS["leaky_relu"].function, alpha=0.25),
+                         partial(ACTIVATIONS["leaky_relu"].derivative, alpha=0.25)),
+    "ELU (1.0)": (partial(ACTIVATIONS["elu"].function, alpha=1.0), partial(ACTIVATIONS["elu"].derivative, alpha=1.0)),
 }
 
 
@@ -252,7 +247,7 @@ def dead_relu_fraction(activations):
 
 
 def dead_units_after_training(lrs=(0.1, 0.5, 1.0), iterations=300, hidden_size_list=(100, 100, 100, 100),
-                              activation="relu", batch_size=128, n_eval=1000, seed=0):
+                              activation="relu", mini_batch_size=128, n_eval=1000, seed=0):
     """Train a ReLU net at several learning rates and count the dead units per layer.
 
     Returns
@@ -260,16 +255,13 @@ def dead_units_after_training(lrs=(0.1, 0.5, 1.0), iterations=300, hidden_size_l
     dict lr -> dict with 'dead' (fraction of dead units per hidden layer, measured on the first
     ``n_eval`` training images), 'dead_at_init' and 'test_acc'.
     """
-    from ..data import load_mnist
-    from ..network import MultiLayerNet
-    from ..training import Trainer
     (x, t), (xt, tt) = load_mnist()
     out = {}
     for lr in lrs:
         net = MultiLayerNet(784, list(hidden_size_list), 10, activation=activation, weight_init_std="he",
                             seed=seed)
         at_init = dead_relu_fraction(net.hidden_activations(x[:n_eval]))
-        trainer = Trainer(net, x, t, xt, tt, mini_batch_size=batch_size, max_iterations=iterations,
+        trainer = Trainer(net, x, t, xt, tt, mini_batch_size=mini_batch_size, max_iterations=iterations,
                           optimizer="sgd", optimizer_param={"lr": lr}, seed=seed, verbose=False,
                           progress=False, evaluate_sample_num_per_epoch=n_eval)
         trainer.train()
@@ -374,33 +366,9 @@ def same_sign_steps(path):
 
 
 # --------------------------------------------------------------------------- init schemes
-#: name -> (distribution, formula of the std or bound, the activations it suits)
-INIT_RULES = {
-    "lecun": ("normal", "std = sqrt(1 / n_in)", "tanh / SELU; the book's 'Xavier'"),
-    "xavier_normal": ("normal", "std = sqrt(2 / (n_in + n_out))", "sigmoid, tanh"),
-    "xavier_uniform": ("uniform", "bound = sqrt(6 / (n_in + n_out))", "sigmoid, tanh"),
-    "he": ("normal", "std = sqrt(2 / n_in)", "ReLU and its relatives"),
-}
-
-
-def init_weights(scheme, fan_in, fan_out, rng=None, dtype=np.float64):
-    """Draw a (fan_in, fan_out) weight matrix with one of the schemes of :data:`INIT_RULES`."""
-    rng = np.random.default_rng(rng)
-    if scheme == "lecun":
-        return (np.sqrt(1.0 / fan_in) * rng.standard_normal((fan_in, fan_out))).astype(dtype)
-    if scheme == "xavier_normal":
-        return (np.sqrt(2.0 / (fan_in + fan_out)) * rng.standard_normal((fan_in, fan_out))).astype(dtype)
-    if scheme == "xavier_uniform":
-        bound = np.sqrt(6.0 / (fan_in + fan_out))
-        return rng.uniform(-bound, bound, size=(fan_in, fan_out)).astype(dtype)
-    if scheme == "he":
-        return (np.sqrt(2.0 / fan_in) * rng.standard_normal((fan_in, fan_out))).astype(dtype)
-    raise ValueError(f"unknown scheme {scheme!r}; choose one of {sorted(INIT_RULES)}")
-
-
-def layer_std_profile(activation, weight_std, n_layers=10, n_units=500, n_samples=500, seed=0):
+def layer_std_profile(activation, weight_init_std, n_layers=10, n_units=500, n_samples=500, seed=0):
     """Std of the activations at every layer (a short form of :func:`activation_histograms`)."""
-    acts = activation_histograms(activation, weight_std, n_layers, n_units, n_samples, seed, dtype=np.float32)
+    acts = activation_histograms(activation, weight_init_std, n_layers, n_units, n_samples, seed, dtype=np.float32)
     return layer_stats(acts)[1]
 
 
@@ -434,9 +402,6 @@ def _compute_histograms(activation, weight_init_std, n_layers):
 
 
 def _draw_histograms(result, values):
-    import matplotlib.pyplot as plt
-
-    from ..plotting import PALETTE
     n = len(result.acts)
     cols = min(n, 5)
     rows = (n + cols - 1) // cols
@@ -457,9 +422,6 @@ def _draw_histograms(result, values):
 
 def histogram_playground(activation="sigmoid", weight_init_std=1.0, n_layers=5):
     """Activation, weight init (named scheme or std) and depth; the per-layer histograms redraw."""
-    import ipywidgets as widgets
-
-    from ..widgets import SLIDER_LAYOUT, SLIDER_STYLE, InitStdControl, Playground
     controls = {
         "activation": widgets.Dropdown(options=["sigmoid", "tanh", "relu", "leaky_relu", "elu"],
                                        value=activation, description="activation", style=SLIDER_STYLE),
@@ -478,9 +440,6 @@ DEPTH_OPTIONS = [("2 x 50", (50, 50)), ("4 x 100", (100, 100, 100, 100)), ("6 x 
 def training_playground(lr=0.1, weight_init_std="he", dropout_ratio=0.0, activation="relu",
                         hidden_size_list=(50, 50), n_train=1000, epochs=8):
     """The three course knobs plus activation and depth, on 1000 MNIST images."""
-    import ipywidgets as widgets
-
-    from ..widgets import SLIDER_STYLE, TrainingPlayground
     extra = {
         "activation": widgets.Dropdown(options=["relu", "sigmoid", "tanh", "leaky_relu", "elu"],
                                        value=activation, description="activation", style=SLIDER_STYLE),

@@ -4,11 +4,14 @@ Used by notebook 02 (optimizers: same net, different update rules) and notebook 
 optimizer, different weight initializations). Every network sees exactly the same sequence of
 mini-batches, so the curves differ only by what the comparison varies.
 """
+import matplotlib.pyplot as plt
 import numpy as np
+from tqdm.auto import tqdm
 
 from ..data import load_mnist
 from ..network import MultiLayerNet
 from ..optimizers import make_optimizer
+from ..plotting import PALETTE
 from ..parallel import blas_thread_limit
 from ..utils import smooth_curve
 
@@ -49,7 +52,7 @@ class ComparisonResult:
         return "\n".join(lines)
 
 
-def compare_on_mnist(configs, iterations=2000, batch_size=128, hidden_size_list=(100, 100, 100, 100),
+def compare_on_mnist(configs, iterations=2000, mini_batch_size=128, hidden_size_list=(100, 100, 100, 100),
                      seed=0, progress=False, data=None, blas_threads=1):
     """Train one MultiLayerNet per config on the same mini-batches and record the losses.
 
@@ -61,7 +64,7 @@ def compare_on_mnist(configs, iterations=2000, batch_size=128, hidden_size_list=
         ``activation``, ...). Unset network keywords use the book's setting: ReLU and He init.
     iterations : int
         Number of updates per network (the book uses 2000).
-    batch_size : int
+    mini_batch_size : int
         Mini-batch size (the book uses 128); batches are drawn without replacement within a batch.
     hidden_size_list : sequence of int
         Hidden layers (the book: four layers of 100 units).
@@ -88,12 +91,11 @@ def compare_on_mnist(configs, iterations=2000, batch_size=128, hidden_size_list=
     rng = np.random.default_rng(seed)
     bar = None
     if progress:
-        from tqdm.auto import tqdm
         bar = tqdm(total=iterations, desc="training", unit="it", leave=False)
     n = len(x_train)
     with blas_thread_limit(blas_threads):
         for i in range(iterations):
-            idx = rng.choice(n, batch_size, replace=False)
+            idx = rng.choice(n, mini_batch_size, replace=False)
             x_batch = np.take(x_train, idx, axis=0)
             t_batch = np.take(t_train, idx, axis=0)
             for name, net in networks.items():
@@ -112,9 +114,6 @@ def compare_on_mnist(configs, iterations=2000, batch_size=128, hidden_size_list=
 def plot_comparison(result, ax=None, window=51, title="Training loss (smoothed)", ylim=(0, 2.5),
                     markers="osD^vx<>"):
     """Smoothed mini-batch loss per iteration, one line per network (raw curves faint behind)."""
-    import matplotlib.pyplot as plt
-
-    from ..plotting import PALETTE
     ax = ax or plt.gca()
     for i, (name, values) in enumerate(result.losses.items()):
         color = PALETTE[i % len(PALETTE)]

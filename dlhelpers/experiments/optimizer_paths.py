@@ -6,9 +6,13 @@ the adaptive methods, the learning-rate decay example and the two playgrounds. T
 the very classes that train the networks: here their ``params`` are two float64 arrays of shape
 (1,), one per coordinate.
 """
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
 import numpy as np
 
-from ..optimizers import ExponentialDecay, StepDecay, make_optimizer
+from ..optimizers import SGD, ExponentialDecay, StepDecay, make_optimizer
+from ..plotting import PALETTE
+from ..widgets import SLIDER_LAYOUT, SLIDER_STYLE, Playground, TrainingPlayground, learning_rate_slider
 
 __all__ = ["f", "grad_f", "START", "PATH_SETTINGS", "MNIST_SETTINGS", "make", "optimizer_path", "book_paths",
            "sign_changes", "lr_sweep", "constant_gradient_steps", "draw_contour", "draw_path",
@@ -188,7 +192,6 @@ def noisy_decay_comparison(lr=0.5, small_lr=0.05, epochs=40, steps_per_epoch=10,
     dict name -> dict with 'lr' and 'f', arrays of shape (epochs * steps_per_epoch,): the learning
     rate used and the mean f after every step.
     """
-    from ..optimizers import SGD
     settings = {f"constant lr {lr:g}": (lr, None),
                 f"constant lr {small_lr:g}": (small_lr, None),
                 f"step decay from {lr:g}": (lr, StepDecay(lr, step_size=10, gamma=0.3)),
@@ -239,9 +242,6 @@ def _compute_path(optimizer, lr, beta, start_x, start_y, steps):
 
 
 def _draw_path_result(result, values):
-    import matplotlib.pyplot as plt
-
-    from ..plotting import PALETTE
     fig, ax = plt.subplots(figsize=(7.5, 3.6))
     draw_contour(ax)
     path = result.path
@@ -261,9 +261,6 @@ def optimizer_playground(optimizer="sgd", lr=0.95, beta=0.9, start=START, steps=
     The beta knob is the momentum of Momentum and Nesterov, the decay rate of RMSprop and beta1
     of Adam; SGD and AdaGrad ignore it. Pure NumPy: one update takes a small fraction of a second.
     """
-    import ipywidgets as widgets
-
-    from ..widgets import SLIDER_LAYOUT, SLIDER_STYLE, Playground, learning_rate_slider
     options = [("SGD", "sgd"), ("Momentum", "momentum"), ("Nesterov", "nesterov"),
                ("AdaGrad", "adagrad"), ("RMSprop", "rmsprop"), ("Adam", "adam")]
     common = {"layout": SLIDER_LAYOUT, "style": SLIDER_STYLE, "continuous_update": False}
@@ -285,9 +282,6 @@ def optimizer_playground(optimizer="sgd", lr=0.95, beta=0.9, start=START, steps=
 
 def mnist_optimizer_playground(optimizer="sgd", lr=0.1, hidden_size_list=(50, 50), n_train=1000, epochs=8):
     """The three course knobs plus an optimizer choice, on a small ReLU net and 1000 MNIST images."""
-    import ipywidgets as widgets
-
-    from ..widgets import SLIDER_STYLE, TrainingPlayground
     choice = widgets.Dropdown(options=[("SGD", "sgd"), ("Momentum", "momentum"), ("Nesterov", "nesterov"),
                                        ("AdaGrad", "adagrad"), ("RMSprop", "rmsprop"), ("Adam", "adam")],
                               value=optimizer, description="optimizer", style=SLIDER_STYLE)

@@ -1,0 +1,91 @@
+"""The activation registry: one entry per name with its function, derivative, layer and matching init.
+
+=============  ==============================  ===========================  =================
+name           f(x)                            f'(x)                        init (see
+                                                                            :mod:`.initializers`)
+=============  ==============================  ===========================  =================
+'sigmoid'      1 / (1 + exp(-x))               f(x) (1 - f(x))              'xavier'
+'tanh'         tanh(x)                         1 - tanh(x)^2                'xavier'
+'relu'         max(x, 0)                       1 if x > 0 else 0            'he'
+'leaky_relu'   x if x > 0 else a x (a = 0.01)  1 if x > 0 else a            'leaky_relu'
+'elu'          x if x > 0 else a (e^x - 1)     1 if x > 0 else a e^x        'he'
+=============  ==============================  ===========================  =================
+
+At x = 0 the ReLU family's derivative is taken from the left (0 for ReLU, a for Leaky ReLU).
+The element-wise functions suit plots and small experiments; networks use the layer classes,
+whose ``backward`` computes the same derivative from what ``forward`` stored.
+"""
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from .functions import elu, leaky_relu, relu, sigmoid, sigmoid_grad, tanh
+from .layers import ELU, LeakyReLU, ReLU, Sigmoid, Tanh
+
+
+def tanh_grad(x):
+    """Derivative of tanh at ``x``: 1 - tanh(x)^2."""
+    return 1.0 - np.tanh(x) ** 2
+
+
+def relu_grad(x):
+    """Derivative of ReLU at ``x``: 1 where x > 0, else 0; float64 for integer input."""
+    x = np.asarray(x)
+    return (x > 0).astype(x.dtype if np.issubdtype(x.dtype, np.floating) else np.float64)
+
+
+def leaky_relu_grad(x, alpha=0.01):
+    """Derivative of Leaky ReLU at ``x``: 1 where x > 0, else ``alpha``."""
+    return np.where(np.asarray(x) > 0, 1.0, alpha)
+
+
+def elu_grad(x, alpha=1.0):
+    """Derivative of ELU at ``x``: 1 where x > 0, else alpha * exp(x)."""
+    x = np.asarray(x)
+    return np.where(x > 0, 1.0, alpha * np.exp(np.minimum(x, 0)))
+
+
+@dataclass(frozen=True)
+class Activation:
+    """One registry entry.
+
+    Attributes
+    ----------
+    name : str
+    function, derivative : callable
+        Element-wise on arrays of any shape; ``derivative(x)`` is f'(x) at the input x (not at
+        the output). Leaky ReLU and ELU take a keyword ``alpha``.
+    layer : type
+        The :mod:`dlhelpers.layers` class; ``layer()`` is a fresh layer with default settings.
+    init : str
+        Name of the weight-init scheme that suits this activation.
+    """
+    name: str
+    function: Callable
+    derivative: Callable
+    layer: type
+    init: str
+
+
+#: name -> :class:`Activation`.
+ACTIVATIONS = {a.name: a for a in (
+    Activation("sigmoid", sigmoid, sigmoid_grad, Sigmoid, "xavier"),
+    Activation("tanh", tanh, tanh_grad, Tanh, "xavier"),
+    Activation("relu", relu, relu_grad, ReLU, "he"),
+    Activation("leaky_relu", leaky_relu, leaky_relu_grad, LeakyReLU, "leaky_relu"),
+    Activation("elu", elu, elu_grad, ELU, "he"),
+)}
+
+
+def get_activation(name):
+    """Registry entry by name; case, '-' for '_' and 'LeakyReLU' are accepted.
+
+    Raises ValueError naming the known activations for anything else.
+    """
+    key = str(name).lower().replace("-", "_")
+    if key == "leakyrelu":
+        key = "leaky_relu"
+    if key not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {name!r}; choose one of {sorted(ACTIVATIONS)}")
+    return ACTIVATIONS[key]
