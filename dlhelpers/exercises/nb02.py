@@ -56,6 +56,15 @@ def _make_problem(rng, trial):
     return (Problem(params, grads),)
 
 
+def _make_lion_problem(rng, trial, steps=40):
+    """Gradients whose sizes span three decades: a small gradient against a large momentum is where
+    the order of Lion's two lines and its two betas change the sign of the step."""
+    params = {"W": rng.standard_normal((4, 3)), "b": rng.standard_normal(3)}
+    grads = [{k: rng.standard_normal(v.shape) * 10.0 ** rng.uniform(-2, 1, v.shape) for k, v in params.items()}
+             for _ in range(steps)]
+    return (Problem(params, grads),)
+
+
 def _run(factory, problem):
     """Trajectory of all parameters, shape (STEPS, n_values); or a marker of what went wrong."""
     params = {k: v.copy() for k, v in problem.params.items()}
@@ -273,7 +282,7 @@ def check_lion(cls, lr=0.05, beta1=0.9, beta2=0.99):
 
     def path_problem(rng, trial):
         if trial < 3:
-            return _make_problem(rng, trial)
+            return _make_lion_problem(rng, trial)
         return (_PathProblem(),)
 
     diagnoses = _contract_diagnoses("cls(lr=..., beta1=..., beta2=...)") + [
