@@ -162,7 +162,7 @@ def check_halving_schedule(fn):
     diagnoses = [
         (like(swapped=True), "each rung is (trials, epochs): the number of trials first."),
         (like(ceil=True), "the number of survivors is rounded up; keep the best n // reduction_factor (rounded down)."),
-        (like(cap=False), "the epochs grow past max_epochs: cap them, min(max_epochs, epochs * reduction_factor)."),
+        (like(cap=False), "the epochs grow past max_epochs: no rung may train longer than max_epochs."),
         (like(cumulative=True), "the epochs are cumulative; give the epochs each trial trains at that rung."),
         (like(stop_at_one=False), "the schedule goes on after a single trial is left: stop at the rung with one trial."),
     ]
