@@ -106,30 +106,40 @@ def _trivial_body(body):
     return True
 
 
+def _function_is_stub(fn):
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
+    except (OSError, TypeError, SyntaxError, IndentationError):
+        return None
+    node = tree.body[0] if tree.body else None
+    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return None  # e.g. a lambda inside a larger statement
+    return node
+
+
 def is_stub(obj):
     """True if ``obj`` (a function or a class) is an unfilled exercise stub, judged from its source.
 
-    A function is a stub if its body does nothing (see :func:`_trivial_body`); a class is a stub if
-    every method other than ``__init__`` does nothing, or ``__init__`` itself does nothing but
-    raise. Objects without readable source (lambdas defined inline, built-ins) are never stubs.
+    A function is a stub if its body does nothing (docstring, ``pass``, ``...``, ``return None``,
+    ``raise NotImplementedError``). A class is a stub if its own methods other than ``__init__``
+    all do nothing, or its ``__init__`` does nothing but raise. Methods are read one by one, which
+    works for classes defined in a notebook cell too. Objects without readable source (lambdas
+    inside an expression, built-ins) are never stubs; a stub there still shows when it raises
+    NotImplementedError.
     """
-    try:
-        source = textwrap.dedent(inspect.getsource(obj))
-        tree = ast.parse(source)
-    except (OSError, TypeError, SyntaxError, IndentationError):
-        return False
-    if not tree.body:
-        return False
-    node = tree.body[0]
-    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        return _trivial_body(node.body)
-    if isinstance(node, ast.ClassDef):
-        methods = [n for n in node.body if isinstance(n, ast.FunctionDef)]
-        others = [m for m in methods if m.name != "__init__"]
-        init = [m for m in methods if m.name == "__init__"]
-        if init and any(isinstance(s, ast.Raise) for s in init[0].body) and _trivial_body(init[0].body):
+    if inspect.isclass(obj):
+        methods = {name: f for name, f in vars(obj).items() if inspect.isfunction(f)}
+        nodes = {name: _function_is_stub(f) for name, f in methods.items()}
+        if any(node is None for node in nodes.values()):
+            return False
+        init = nodes.get("__init__")
+        if init is not None and _trivial_body(init.body) and any(isinstance(s, ast.Raise) for s in init.body):
             return True
-        return bool(others) and all(_trivial_body(m.body) for m in others)
+        others = [node for name, node in nodes.items() if name != "__init__"]
+        return bool(others) and all(_trivial_body(node.body) for node in others)
+    if inspect.isfunction(obj) or inspect.ismethod(obj):
+        node = _function_is_stub(obj)
+        return node is not None and _trivial_body(node.body)
     return False
 
 
