@@ -1,6 +1,5 @@
 """The checkers of notebooks 01-03 accept correct answers and name the typical mistakes."""
 import numpy as np
-import pytest
 
 from dlhelpers.exercises import nb01
 from dlhelpers.exercises.hints import leaked_reference_lines

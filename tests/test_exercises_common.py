@@ -2,9 +2,7 @@
 identically run to run), hints escalate, and neither hints nor failure messages print the reference."""
 import ast
 import inspect
-import sys
 
-import numpy as np
 import pytest
 
 import dlhelpers.exercises as ex
@@ -302,3 +300,10 @@ def test_checkers_are_fast():
         start = time.perf_counter()
         check(getattr(references, name))
         assert time.perf_counter() - start < 1.0, name
+
+
+def test_a_checker_given_something_else_than_code_says_so():
+    with pytest.raises(TypeError, match="expects your he_init itself"):
+        nb03.check_he_init(None)
+    with pytest.raises(TypeError, match="expects your mean_squared_error itself"):
+        nb01.check_mean_squared_error(0.5)

@@ -143,6 +143,13 @@ def is_stub(obj):
     return False
 
 
+def require_callable(obj, name):
+    """Raise TypeError unless ``obj`` (what the reader passed to a checker) can be called."""
+    if not callable(obj):
+        raise TypeError(f"the checker expects your {name} itself (a function or class, passed without "
+                        f"calling it), got {describe(obj)}")
+
+
 def not_attempted(name, exercise=None):
     """The deterministic "not attempted yet" result for exercise ``exercise`` (default ``name``)."""
     exercise = exercise or name
@@ -256,6 +263,7 @@ def check_function(user_fn, reference_fn, make_inputs, name=None, n_trials=5, se
     """
     name = name or getattr(user_fn, "__name__", "your function")
     exercise = exercise or name
+    require_callable(stub_of if stub_of is not None else user_fn, name)
     if is_stub(stub_of if stub_of is not None else user_fn):
         return not_attempted(name, exercise)
     user = catching(user_fn)

@@ -10,7 +10,8 @@
 import numpy as np
 
 from . import references as ref
-from .checker import Raised, check_function, close, is_stub, not_attempted, part, report, short_error
+from .checker import (Raised, check_function, close, is_stub,
+                      not_attempted, part, report, require_callable, short_error)
 
 #: Interval of small constants that keep log(0) finite and are accepted as "the delta":
 #: np.log(y + d) or np.log(np.clip(y, d, 1)) with d in [DELTA_MIN, DELTA_MAX].
@@ -256,6 +257,7 @@ def check_fixed_sigmoid(cls):
     if cls is BuggySigmoid:
         return report(False, name, [f"✘ {name}: that is the buggy class itself; write your own fixed copy."],
                       "FixedSigmoid")
+    require_callable(cls, name)
     if is_stub(cls):
         return not_attempted(name, "FixedSigmoid")
     rng = np.random.default_rng(0)

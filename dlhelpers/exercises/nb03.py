@@ -15,7 +15,8 @@ sqrt(2 / fan_in), the mean and the shape of the distribution (excess kurtosis, 0
 import numpy as np
 
 from . import references as ref
-from .checker import Raised, catching, check_function, is_stub, not_attempted, report, short_error
+from .checker import (Raised, catching, check_function, is_stub,
+                      not_attempted, report, require_callable, short_error)
 
 #: (fan_in, fan_out) pairs of the he_init check: 784 x 100 separates He from Glorot by 6 %.
 HE_SIZES = ((784, 100), (100, 500), (300, 300), (64, 256))
@@ -33,6 +34,7 @@ def _stats(W, fan_in):
 def check_he_init(fn):
     """Check ``fn(fan_in, fan_out, rng) -> W`` against He initialization (statistically)."""
     name = getattr(fn, "__name__", "he_init")
+    require_callable(fn, name)
     if is_stub(fn):
         return not_attempted(name, "he_init")
     user = catching(fn)

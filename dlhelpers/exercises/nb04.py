@@ -5,7 +5,7 @@ reader's function and prints a verdict."""
 import numpy as np
 
 from . import references as ref
-from .checker import check_function, close, is_stub, not_attempted, part, report, short_error
+from .checker import check_function, close, is_stub, not_attempted, report, require_callable, short_error
 
 EPS = 1e-5
 
@@ -40,9 +40,6 @@ def _backward_inputs(rng, trial):
     x, gamma, _ = _forward_inputs(rng, trial)
     return rng.standard_normal(x.shape), x, gamma
 
-
-def _close(a, b):
-    return close(a, b, rtol=1e-5, atol=1e-7)
 
 
 def _effective_eps(got, x, gamma, beta):
@@ -87,16 +84,16 @@ def _eps_text(got, a):
 def check_batchnorm_forward(fn):
     """Check ``fn(x, gamma, beta)`` against the training-mode batch-norm forward (eps = 1e-5)."""
     diagnoses = [
-        (lambda got, exp, a: _close(got, (a[0] - a[0].mean(0)) / np.sqrt(a[0].var(0) + EPS)),
+        (lambda got, exp, a: close(got, (a[0] - a[0].mean(0)) / np.sqrt(a[0].var(0) + EPS)),
          "gamma and beta are not applied: the output must be gamma * x_hat + beta."),
         (_eps_diagnosis, _eps_text),
-        (lambda got, exp, a: _close(got, a[1] * (a[0] - a[0].mean(0)) / (np.sqrt(a[0].var(0)) + EPS) + a[2]),
+        (lambda got, exp, a: close(got, a[1] * (a[0] - a[0].mean(0)) / (np.sqrt(a[0].var(0)) + EPS) + a[2]),
          "eps is added outside the square root: use sqrt(var + eps)."),
-        (lambda got, exp, a: _close(got, a[1] * (a[0] - a[0].mean(0)) / np.sqrt(a[0].var(0, ddof=1) + EPS) + a[2]),
+        (lambda got, exp, a: close(got, a[1] * (a[0] - a[0].mean(0)) / np.sqrt(a[0].var(0, ddof=1) + EPS) + a[2]),
          "the variance is the unbiased one (ddof=1); batch norm divides by N: x.var(axis=0)."),
-        (lambda got, exp, a: _close(got, a[1] * (a[0] - a[0].mean(0)) / (a[0].var(0) + EPS) + a[2]),
+        (lambda got, exp, a: close(got, a[1] * (a[0] - a[0].mean(0)) / (a[0].var(0) + EPS) + a[2]),
          "dividing by the variance instead of the standard deviation: take the square root."),
-        (lambda got, exp, a: _close(got, a[1] * (a[0] - a[0].mean(1, keepdims=True))
+        (lambda got, exp, a: close(got, a[1] * (a[0] - a[0].mean(1, keepdims=True))
                                     / np.sqrt(a[0].var(1, keepdims=True) + EPS) + a[2]),
          "normalized over the wrong axis: statistics are per feature over the batch, axis=0."),
     ]
@@ -107,14 +104,14 @@ def check_batchnorm_forward(fn):
 def check_update_running_stats(fn):
     """Check ``fn(running_mean, running_var, x, momentum)`` -> (new_mean, new_var)."""
     diagnoses = [
-        (lambda got, exp, a: _close(got[0], (1 - a[3]) * a[0] + a[3] * a[2].mean(0)),
+        (lambda got, exp, a: close(got[0], (1 - a[3]) * a[0] + a[3] * a[2].mean(0)),
          "momentum multiplies the wrong term: the OLD running value keeps weight momentum (0.9), "
          "the batch value gets 1 - momentum."),
-        (lambda got, exp, a: _close(got[1], a[3] * a[1] + (1 - a[3]) * a[2].std(0)),
+        (lambda got, exp, a: close(got[1], a[3] * a[1] + (1 - a[3]) * a[2].std(0)),
          "the running variance is fed the batch standard deviation; feed the variance x.var(axis=0)."),
-        (lambda got, exp, a: _close(got[1], a[3] * a[1] + (1 - a[3]) * a[2].var(0, ddof=1)),
+        (lambda got, exp, a: close(got[1], a[3] * a[1] + (1 - a[3]) * a[2].var(0, ddof=1)),
          "the batch variance is the unbiased one (ddof=1); use x.var(axis=0) as in the forward pass."),
-        (lambda got, exp, a: _close(got[0], exp[1]) and _close(got[1], exp[0]),
+        (lambda got, exp, a: close(got[0], exp[1]) and close(got[1], exp[0]),
          "the two results are swapped: return (mean, variance)."),
     ]
     return check_function(fn, update_running_stats, _running_inputs, name="update_running_stats",
@@ -130,16 +127,16 @@ def check_batchnorm_backward(fn):
         return dout, x, gamma, inv_std, xn, dout * gamma
 
     diagnoses = [
-        (lambda got, exp, a: _close(got[1], exp[2]) and _close(got[2], exp[1]),
+        (lambda got, exp, a: close(got[1], exp[2]) and close(got[2], exp[1]),
          "dgamma and dbeta are swapped: dbeta = sum(dout), dgamma = sum(dout * x_hat)."),
-        (lambda got, exp, a: _close(got[1], parts(a)[0].sum(0)),
+        (lambda got, exp, a: close(got[1], parts(a)[0].sum(0)),
          "dgamma is missing x_hat: dgamma = sum over the batch of dout * x_hat."),
-        (lambda got, exp, a: _close(got[0], parts(a)[5] * parts(a)[3]),
+        (lambda got, exp, a: close(got[0], parts(a)[5] * parts(a)[3]),
          "dx treats the batch mean and variance as constants (dx = gamma * dout / std). They depend "
          "on every x_i, which adds the two subtracted mean terms."),
-        (lambda got, exp, a: _close(got[0], parts(a)[3] * (parts(a)[5] - parts(a)[5].mean(0))),
+        (lambda got, exp, a: close(got[0], parts(a)[3] * (parts(a)[5] - parts(a)[5].mean(0))),
          "dx has the mean's term but not the variance's: subtract x_hat * mean(g * x_hat) too."),
-        (lambda got, exp, a: _close(got[0], parts(a)[3] * (parts(a)[0] - parts(a)[0].mean(0)
+        (lambda got, exp, a: close(got[0], parts(a)[3] * (parts(a)[0] - parts(a)[0].mean(0)
                                                           - parts(a)[4] * (parts(a)[0] * parts(a)[4]).mean(0))),
          "gamma is missing from dx: the gradient reaching x_hat is g = dout * gamma."),
     ]
@@ -207,6 +204,7 @@ def check_batchnorm_backward_staged(fn):
     :func:`batchnorm_forward_staged` (float64, relative error < 1e-7 for each of the three)."""
     name = getattr(fn, "__name__", "batchnorm_backward_staged")
     exercise = "batchnorm_backward_staged"
+    require_callable(fn, name)
     if is_stub(fn):
         return not_attempted(name, exercise)
     rng = np.random.default_rng(4)
@@ -260,20 +258,20 @@ def _staged_diagnosis(got, dout, cache):
     x_mu, inv_std, x_hat, gamma = cache["x_mu"], cache["inv_std"], cache["x_hat"], cache["gamma"]
     dx, dgamma, dbeta = got
     g = dout * gamma
-    if _close(dgamma, dout.sum(0)) and _close(dbeta, (dout * x_hat).sum(0)):
+    if close(dgamma, dout.sum(0)) and close(dbeta, (dout * x_hat).sum(0)):
         return "dgamma and dbeta are swapped: dbeta = sum(dout), dgamma = sum(dout * x_hat)."
     through_var = -x_hat * (g * x_hat).mean(0) * inv_std
     through_mu = -(g * inv_std).mean(0)
-    if _close(dx, g * inv_std):
+    if close(dx, g * inv_std):
         return "dx only follows the path x -> x_mu -> x_hat: the batch mean and variance also depend on x."
-    if _close(dx, g * inv_std + through_var):
+    if close(dx, g * inv_std + through_var):
         return ("the path through mu is missing: x_mu = x - mu, and mu = mean(x) sends -sum(dx_mu) / N "
                 "back to every row.")
-    if _close(dx, g * inv_std + through_mu):
+    if close(dx, g * inv_std + through_mu):
         return "the path through the variance is missing: var = mean(x_mu**2) adds 2 * x_mu * dvar / N to dx_mu."
-    if _close(dx, g * inv_std + 2 * through_var + through_mu):
+    if close(dx, g * inv_std + 2 * through_var + through_mu):
         return "the variance path is counted twice: the 0.5 of the square root's derivative may be missing."
-    if _close(dx, -(g * inv_std + through_var + through_mu)):
+    if close(dx, -(g * inv_std + through_var + through_mu)):
         return "dx has the wrong sign."
     del n, x_mu
     return None

@@ -37,9 +37,6 @@ def _curve_inputs(rng, trial):
     return [float(v) for v in curve], int(rng.integers(2, 6))
 
 
-def _close(a, b):
-    return close(a, b, rtol=1e-5, atol=1e-8)
-
 
 def _variant(val_acc, patience, ties_improve=False, late=False, best_is_stop=False, skip_first=True):
     """Early stopping read differently: ``skip_first`` ignores val_acc[0] (the best starts at -inf)."""
@@ -60,17 +57,17 @@ def _variant(val_acc, patience, ties_improve=False, late=False, best_is_stop=Fal
 def check_weight_decay_terms(fn):
     """Check ``fn(W, dW, lam)`` -> (penalty, dW + lam * W)."""
     diagnoses = [
-        (lambda got, exp, a: _close(got[0], 2 * exp[0]),
+        (lambda got, exp, a: close(got[0], 2 * exp[0]),
          "the penalty is missing the 1/2: it is lambda/2 * sum(W**2), so that its gradient is lambda * W."),
-        (lambda got, exp, a: _close(got[0], 0.5 * a[2] * np.sqrt(np.sum(a[0] ** 2))),
+        (lambda got, exp, a: close(got[0], 0.5 * a[2] * np.sqrt(np.sum(a[0] ** 2))),
          "the penalty uses the norm sqrt(sum W^2); weight decay uses the squared norm sum(W**2)."),
-        (lambda got, exp, a: _close(got[1], a[1] + 0.5 * a[2] * a[0]),
+        (lambda got, exp, a: close(got[1], a[1] + 0.5 * a[2] * a[0]),
          "the gradient term is lambda/2 * W; the derivative of lambda/2 * W^2 is lambda * W."),
-        (lambda got, exp, a: _close(got[1], a[2] * a[0]),
+        (lambda got, exp, a: close(got[1], a[2] * a[0]),
          "the data gradient dW is missing: the total gradient is dW + lambda * W."),
-        (lambda got, exp, a: _close(got[1], a[1] - a[2] * a[0]),
+        (lambda got, exp, a: close(got[1], a[1] - a[2] * a[0]),
          "the sign of the decay term is flipped: add lambda * W to the gradient (the update then subtracts it)."),
-        (lambda got, exp, a: _close(got[1], a[1] + 2 * a[2] * a[0]),
+        (lambda got, exp, a: close(got[1], a[1] + 2 * a[2] * a[0]),
          "the gradient term is 2 * lambda * W; with the 1/2 in the penalty it is lambda * W."),
     ]
     return check_function(fn, weight_decay_terms, _wd_inputs, name="weight_decay_terms",
@@ -80,15 +77,15 @@ def check_weight_decay_terms(fn):
 def check_inverted_dropout_train(fn):
     """Check ``fn(x, keep, ratio)`` -> x * keep / (1 - ratio)."""
     diagnoses = [
-        (lambda got, exp, a: _close(got, a[0] * a[1]),
+        (lambda got, exp, a: close(got, a[0] * a[1]),
          "no scaling: that is the book's form, which must then multiply by (1 - ratio) at test time. "
          "Inverted dropout divides the kept units by (1 - ratio) during training instead."),
-        (lambda got, exp, a: _close(got, a[0] * a[1] / a[2]),
+        (lambda got, exp, a: close(got, a[0] * a[1] / a[2]),
          "divided by the dropout ratio; divide by the KEEP probability, 1 - ratio."),
-        (lambda got, exp, a: _close(got, a[0] * a[1] * (1 - a[2])),
+        (lambda got, exp, a: close(got, a[0] * a[1] * (1 - a[2])),
          "multiplied by (1 - ratio): that shrinks the training output. Divide by it, so the expected "
          "output equals the test-time output x."),
-        (lambda got, exp, a: _close(got, a[0] * ~a[1] / (1 - a[2])),
+        (lambda got, exp, a: close(got, a[0] * ~a[1] / (1 - a[2])),
          "the mask is inverted: keep is True for the units that survive."),
     ]
     return check_function(fn, inverted_dropout_train, _dropout_inputs, name="inverted_dropout_train",
