@@ -1,12 +1,14 @@
 """The checkers of notebooks 01-03 accept correct answers and name the typical mistakes."""
 import numpy as np
-import pytest
 
 from dlhelpers.exercises import nb01
+from dlhelpers.exercises.hints import leaked_reference_lines
 
 
 def likely(result):
-    assert not result.passed
+    """The failure message of ``result``; fails if it passed or if it prints reference code."""
+    assert not result.passed and result.attempted
+    assert not leaked_reference_lines(result.message), result.message
     return result.message
 
 
@@ -43,7 +45,7 @@ def test_cross_entropy_checker():
         t = t.argmax(axis=1) if t.ndim == 2 else t
         with np.errstate(divide="ignore"):
             return -np.sum(np.log(y[np.arange(len(y)), t])) / len(y)
-    assert "add the small delta" in likely(nb01.check_cross_entropy_error(no_delta))
+    assert "add a small delta" in likely(nb01.check_cross_entropy_error(no_delta))
 
     def summed(y, t):
         return ce_ok(y, t) * len(y)
@@ -54,6 +56,41 @@ def test_cross_entropy_checker():
         return -np.sum(np.log(y + 1e-7)) / len(y)
     assert "every class" in likely(nb01.check_cross_entropy_error(every_class))
 
+    def log10(y, t):
+        t = t.argmax(axis=1) if t.ndim == 2 else t
+        return -np.sum(np.log10(y[np.arange(len(y)), t] + 1e-7)) / len(y)
+    assert "natural log" in likely(nb01.check_cross_entropy_error(log10))
+
+    def big_delta(y, t):
+        t = t.argmax(axis=1) if t.ndim == 2 else t
+        return -np.mean(np.log(y[np.arange(len(y)), t] + 1e-3))
+    assert "delta is too large" in likely(nb01.check_cross_entropy_error(big_delta))
+
+
+def test_cross_entropy_accepts_any_small_delta():
+    """A clip floor or another tiny delta is as valid as the notebook's + 1e-7."""
+    def clipped(y, t):
+        if t.ndim == 2:
+            t = np.argmax(t, axis=1)
+        return -np.mean(np.log(np.clip(y, 1e-12, 1)[np.arange(len(y)), t]))
+
+    def one_hot_clip(y, t):
+        if t.ndim == 1:
+            t = np.eye(y.shape[1])[t]
+        return -np.sum(t * np.log(np.clip(y, 1e-12, 1))) / len(y)
+
+    def tiny_delta(y, t):
+        t = t.argmax(axis=1) if t.ndim == 2 else t
+        return -np.mean(np.log(y[np.arange(len(y)), t] + 1e-10))
+    for fn in (clipped, one_hot_clip, tiny_delta):
+        assert nb01.check_cross_entropy_error(fn).passed, fn.__name__
+
+
+def test_a_list_instead_of_a_tuple_gets_one_line():
+    message = likely(nb01.check_affine_backward(lambda d, x, W: [d @ W.T, x.T @ d, d.sum(axis=0)]))
+    assert "returned a list of 3 values; return a tuple" in message
+    assert "array(" not in message and "[[" not in message
+
 
 def test_affine_backward_checker():
     assert nb01.check_affine_backward(lambda d, x, W: (d @ W.T, x.T @ d, d.sum(axis=0))).passed
@@ -61,8 +98,42 @@ def test_affine_backward_checker():
     assert "mean of dout" in likely(nb01.check_affine_backward(lambda d, x, W: (d @ W.T, x.T @ d, d.mean(axis=0))))
     assert "one row per sample" in likely(nb01.check_affine_backward(lambda d, x, W: (d @ W.T, x.T @ d, d)))
     assert "shape mismatch" in likely(nb01.check_affine_backward(lambda d, x, W: (d @ W, x.T @ d, d.sum(axis=0))))
-    assert "tuple" in likely(nb01.check_affine_backward(lambda d, x, W: [d @ W.T, x.T @ d]))
+    assert "as a tuple" in likely(nb01.check_affine_backward(lambda d, x, W: (d @ W.T, x.T @ d)))
     assert "dx is wrong" in likely(nb01.check_affine_backward(lambda d, x, W: (-(d @ W.T), x.T @ d, d.sum(axis=0))))
+
+
+class MissingFactor(nb01.BuggySigmoid):
+    def backward(self, dout):
+        return dout * (1.0 - self.out)
+
+
+class NaNForLargeInputs(nb01.BuggySigmoid):
+    def forward(self, x, train_flg=False):
+        with np.errstate(over="ignore", invalid="ignore"):
+            self.out = np.exp(x) / (1.0 + np.exp(x))  # inf / inf = NaN for x = 800
+        return self.out
+
+    def backward(self, dout):
+        return dout * self.out * (1.0 - self.out)
+
+
+class StillBuggy(nb01.BuggySigmoid):
+    pass
+
+
+def test_fixed_sigmoid_checker(capsys):
+    from dlhelpers.gradcheck import check_layer_gradients
+    from dlhelpers.exercises.references import FixedSigmoid
+    rng = np.random.default_rng(1)
+    x, dout = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
+    assert check_layer_gradients(nb01.BuggySigmoid(), x, dout)["x"] > 1e-2  # the bug is visible
+    assert check_layer_gradients(FixedSigmoid(), x, dout)["x"] < 1e-7
+    assert nb01.check_fixed_sigmoid(FixedSigmoid).passed
+    assert "relative error" in capsys.readouterr().out
+    assert "still the planted bug" in likely(nb01.check_fixed_sigmoid(StillBuggy))
+    assert "buggy class itself" in likely(nb01.check_fixed_sigmoid(nb01.BuggySigmoid))
+    assert "factor y is missing" in likely(nb01.check_fixed_sigmoid(MissingFactor))
+    assert "NaN or a wrong value" in likely(nb01.check_fixed_sigmoid(NaNForLargeInputs))
 
 
 # --------------------------------------------------------------------------- notebook 02
@@ -161,6 +232,54 @@ def test_adam_checker():
     assert "squared gradient" in msg
 
 
+class GoodLion:
+    def __init__(self, lr=1e-4, beta1=0.9, beta2=0.99, order="blend", sign=True, swap=False):
+        self.lr, self.b1, self.b2, self.m = lr, beta1, beta2, {}
+        if swap:
+            self.b1, self.b2 = beta2, beta1
+        self.order, self.sign = order, sign
+
+    def update(self, params, grads):
+        for k in params:
+            g = grads[k]
+            m = self.m.get(k, np.zeros_like(g))
+            if self.order == "m first":
+                m = self.b2 * m + (1 - self.b2) * g
+            c = self.b1 * m + (1 - self.b1) * g
+            params[k] -= self.lr * (np.sign(c) if self.sign else c)
+            if self.order != "m first":
+                m = self.b2 * m + (1 - self.b2) * g
+            self.m[k] = m
+
+
+class LionNotInPlace(GoodLion):
+    def update(self, params, grads):
+        for k in params:
+            params[k] = params[k] - self.lr * np.sign(grads[k])
+
+
+def test_lion_checker():
+    assert nb02.check_lion(GoodLion).passed
+    cases = {
+        "m was updated before the step": dict(order="m first"),
+        "Lion steps by lr * sign(c)": dict(sign=False),
+        "beta1 and beta2 are swapped": dict(swap=True),
+    }
+    for text, kwargs in cases.items():
+        msg = likely(nb02.check_lion(lambda lr, beta1, beta2, kw=kwargs: GoodLion(lr, beta1, beta2, **kw)))
+        assert text in msg, (text, msg)
+    assert "in place" in likely(nb02.check_lion(LionNotInPlace))
+
+
+def test_lion_runs_in_the_path_playground():
+    """The contract written in nb02's docstring is the one the playground uses."""
+    from dlhelpers.experiments.optimizer_paths import optimizer_path
+    from dlhelpers.exercises.references import Lion
+    path = optimizer_path(Lion(lr=0.3), steps=30)
+    assert path.shape == (31, 2) and np.all(np.isfinite(path))
+    assert abs(path[-1, 1]) < abs(path[0, 1])  # it moves downhill in y
+
+
 # --------------------------------------------------------------------------- notebook 03
 from dlhelpers.exercises import nb03  # noqa: E402
 
@@ -177,9 +296,34 @@ def test_he_init_checker():
         "uniformly": lambda fi, fo, rng: rng.uniform(-np.sqrt(6 / fi), np.sqrt(6 / fi), (fi, fo)),
         "not a 2-D matrix": lambda fi, fo, rng: np.sqrt(2 / fi) * rng.standard_normal(fi * fo),
         "not centred": lambda fi, fo, rng: np.sqrt(2 / fi) * (rng.standard_normal((fi, fo)) + 0.5),
+        "Glorot/Xavier scale": lambda fi, fo, rng: np.sqrt(2 / (fi + fo)) * rng.standard_normal((fi, fo)),
+        "ignores its rng argument": lambda fi, fo, rng: np.sqrt(2 / fi) * np.random.randn(fi, fo),
+        "does not come from rng": lambda fi, fo, rng: np.sqrt(2 / fi) * np.random.default_rng(0).standard_normal((fi, fo)),
     }
     for text, fn in cases.items():
         assert text in likely(nb03.check_he_init(fn)), text
+
+
+def test_leaky_he_std_checker(capsys):
+    assert nb03.check_leaky_he_std(lambda n, a: np.sqrt(2 / ((1 + a ** 2) * n))).passed
+    out = capsys.readouterr().out
+    assert "activation histograms" in out and "plain He" in out
+    cases = {
+        "(1 + a), not (1 + a^2)": lambda n, a: np.sqrt(2 / ((1 + a) * n)),
+        "plain He": lambda n, a: np.sqrt(2 / n),
+        "that is the variance": lambda n, a: 2 / ((1 + a ** 2) * n),
+        "sign is wrong": lambda n, a: np.sqrt(2 / ((1 - a ** 2) * n)) if a < 1 else 1e9,
+        "gain is inverted": lambda n, a: np.sqrt((1 + a ** 2) / (2 * n)),
+    }
+    for text, fn in cases.items():
+        assert text in likely(nb03.check_leaky_he_std(fn)), text
+
+
+def test_the_leaky_std_keeps_activations_level():
+    from dlhelpers.exercises.references import leaky_he_std
+    stds = nb03._activation_stds(leaky_he_std(100, 0.5), 0.5)
+    he = nb03._activation_stds(np.sqrt(2 / 100), 0.5)
+    assert 0.5 < stds[-1] / stds[0] < 2 and he[-1] / he[0] > 2
 
 
 def test_dead_relu_fraction_checker():

@@ -3,8 +3,16 @@ import numpy as np
 import pytest
 
 from dlhelpers.exercises import nb04
+from dlhelpers.exercises.hints import leaked_reference_lines
 
 EPS = 1e-5
+
+
+def likely(result):
+    """The failure message of ``result``; fails if it passed or if it prints reference code."""
+    assert not result.passed and result.attempted
+    assert not leaked_reference_lines(result.message), result.message
+    return result.message
 
 
 def _forward_correct(x, gamma, beta):
@@ -27,10 +35,26 @@ def test_batchnorm_forward_checker(capsys):
     assert nb04.check_batchnorm_forward(_forward_correct).passed
     assert "✔" in capsys.readouterr().out
     for text, wrong in FORWARD_MISTAKES.items():
-        result = nb04.check_batchnorm_forward(wrong)
-        assert not result.passed
-        assert "Likely mistake: " in result.message and text in result.message, (text, result.message)
-        assert "Hint:" in result.message
+        message = likely(nb04.check_batchnorm_forward(wrong))
+        assert "Likely mistake: " in message and text in message, (text, message)
+        assert "Hint:" in message
+
+
+def test_the_books_eps_is_named_not_called_missing():
+    message = likely(nb04.check_batchnorm_forward(lambda x, g, b: _forward_correct_eps(x, g, b, 10e-7)))
+    assert "eps is 1e-6 (the book writes it 10e-7" in message and "missing" not in message
+    message = likely(nb04.check_batchnorm_forward(lambda x, g, b: _forward_correct_eps(x, g, b, 1e-3)))
+    assert "eps is about 1.0e-03" in message
+
+
+def _forward_correct_eps(x, gamma, beta, eps):
+    return gamma * (x - x.mean(axis=0)) / np.sqrt(x.var(axis=0) + eps) + beta
+
+
+def test_a_list_instead_of_a_tuple_is_one_line():
+    message = likely(nb04.check_update_running_stats(lambda rm, rv, x, m: list(_running_correct(rm, rv, x, m))))
+    assert "returned a list of 2 values; return a tuple" in message
+    assert "array(" not in message and "[[" not in message and len(message.splitlines()) <= 5
 
 
 def _running_correct(rm, rv, x, momentum):
@@ -49,8 +73,8 @@ RUNNING_MISTAKES = {
 def test_update_running_stats_checker():
     assert nb04.check_update_running_stats(_running_correct).passed
     for text, wrong in RUNNING_MISTAKES.items():
-        result = nb04.check_update_running_stats(wrong)
-        assert not result.passed and "Likely mistake" in result.message and text in result.message, (text, result.message)
+        message = likely(nb04.check_update_running_stats(wrong))
+        assert "Likely mistake" in message and text in message, (text, message)
 
 
 def _backward_parts(dout, x, gamma):
@@ -95,8 +119,44 @@ def _no_gamma(dout, x, gamma):
 ])
 def test_batchnorm_backward_checker(wrong, text):
     assert nb04.check_batchnorm_backward(_backward_correct).passed
-    result = nb04.check_batchnorm_backward(wrong)
-    assert not result.passed and "Likely mistake" in result.message and text in result.message, result.message
+    message = likely(nb04.check_batchnorm_backward(wrong))
+    assert "Likely mistake" in message and text in message, message
+
+
+def _staged(dout, cache, mu_path=True, var_path=True, swap=False, as_list=False):
+    from dlhelpers.exercises.references import batchnorm_backward_staged
+    dx, dgamma, dbeta = batchnorm_backward_staged(dout, cache)
+    n = dout.shape[0]
+    g = dout * cache["gamma"]
+    x_hat, inv_std = cache["x_hat"], cache["inv_std"]
+    if not mu_path:
+        dx = dx + (g * inv_std).mean(0)
+    if not var_path:
+        dx = dx + x_hat * (g * x_hat).mean(0) * inv_std
+    del n
+    out = (dx, dbeta, dgamma) if swap else (dx, dgamma, dbeta)
+    return list(out) if as_list else out
+
+
+@pytest.mark.parametrize("kwargs, text", [
+    ({"mu_path": False}, "path through mu is missing"),
+    ({"var_path": False}, "path through the variance is missing"),
+    ({"mu_path": False, "var_path": False}, "only follows the path x -> x_mu -> x_hat"),
+    ({"swap": True}, "dgamma and dbeta are swapped"),
+    ({"as_list": True}, "returned a list"),
+])
+def test_batchnorm_backward_staged_checker(kwargs, text):
+    message = likely(nb04.check_batchnorm_backward_staged(lambda d, c: _staged(d, c, **kwargs)))
+    assert text in message, message
+
+
+def test_the_staged_forward_matches_the_one_line_forward():
+    from dlhelpers.exercises.references import batchnorm_forward_train
+    rng = np.random.default_rng(0)
+    x, gamma, beta = rng.standard_normal((5, 3)), rng.uniform(0.5, 2, 3), rng.standard_normal(3)
+    out, cache = nb04.batchnorm_forward_staged(x, gamma, beta)
+    assert np.allclose(out, batchnorm_forward_train(x, gamma, beta))
+    assert {"x_mu", "var", "std", "inv_std", "x_hat", "gamma", "eps"} <= set(cache)
 
 
 def test_a_crashing_answer_is_reported_not_raised():
@@ -119,8 +179,8 @@ def test_weight_decay_checker():
         "2 * lambda * W": lambda W, dW, lam: (0.5 * lam * np.sum(W ** 2), dW + 2 * lam * W),
     }
     for text, wrong in mistakes.items():
-        result = nb05.check_weight_decay_terms(wrong)
-        assert not result.passed and "Likely mistake" in result.message and text in result.message, (text, result.message)
+        message = likely(nb05.check_weight_decay_terms(wrong))
+        assert "Likely mistake" in message and text in message, (text, message)
 
 
 def test_inverted_dropout_checker():
@@ -132,12 +192,12 @@ def test_inverted_dropout_checker():
         "mask is inverted": lambda x, keep, r: x * ~keep / (1 - r),
     }
     for text, wrong in mistakes.items():
-        result = nb05.check_inverted_dropout_train(wrong)
-        assert not result.passed and "Likely mistake" in result.message and text in result.message, (text, result.message)
+        message = likely(nb05.check_inverted_dropout_train(wrong))
+        assert "Likely mistake" in message and text in message, (text, message)
 
 
-def _early(val_acc, patience, ties=False, late=False, best_is_stop=False):
-    best, best_epoch, waited = -1.0, 0, 0
+def _early(val_acc, patience, ties=False, late=False, best_is_stop=False, skip_first=False):
+    best, best_epoch, waited = (-1.0, 0, 0) if skip_first else (val_acc[0], 0, 0)
     for epoch in range(1, len(val_acc)):
         if (val_acc[epoch] >= best) if ties else (val_acc[epoch] > best):
             best, best_epoch, waited = val_acc[epoch], epoch, 0
@@ -152,39 +212,55 @@ def _early(val_acc, patience, ties=False, late=False, best_is_stop=False):
     ({"ties": True}, "a tie counts as an improvement"),
     ({"late": True}, "one epoch late"),
     ({"best_is_stop": True}, "not the epoch where training stopped"),
+    ({"skip_first": True}, "val_acc[0] was ignored"),
 ])
 def test_early_stop_checker(kwargs, text):
     assert nb05.check_early_stop(_early).passed
-    result = nb05.check_early_stop(lambda v, p: _early(v, p, **kwargs))
-    assert not result.passed and "Likely mistake" in result.message and text in result.message, result.message
+    message = likely(nb05.check_early_stop(lambda v, p: _early(v, p, **kwargs)))
+    assert "Likely mistake" in message and text in message, message
 
 
-def test_early_stop_reference_agrees_with_the_notebook_rule():
-    from dlhelpers.experiments.overfitting import early_stop_epoch
-    rng = np.random.default_rng(5)
-    for trial in range(20):
-        curve, patience = nb05._curve_inputs(rng, trial)
-        stop, best = nb05.early_stop(curve, patience)
-        ref_stop, ref_best = early_stop_epoch(curve, patience)
-        assert best == ref_best and stop == (ref_stop if ref_stop is not None else len(curve) - 1)
+def test_early_stop_reference_follows_the_prose():
+    """"Strictly better than all earlier ones", epoch 0 included: a start that is never beaten is the best."""
+    from dlhelpers.exercises.references import early_stop
+    assert early_stop([0.5, 0.4, 0.45, 0.5, 0.3], patience=3) == (3, 0)
+    assert early_stop([0.1, 0.4, 0.4, 0.5, 0.5, 0.5], patience=2) == (5, 3)
+    assert early_stop([0.1, 0.2, 0.3], patience=5) == (2, 2)
+
+
+def test_early_stop_list_is_one_line():
+    message = likely(nb05.check_early_stop(lambda v, p: list(_early(v, p))))
+    assert "return a tuple (stop_epoch, best_epoch), not a list" in message
+
+
+def test_regularizer_checker():
+    """One baseline run is cached; each further run takes about 1 s."""
+    result = nb05.check_regularizer({"weight_decay_lambda": 0.01})
+    assert result.passed and "validation" in result.message
+    assert "underfits" in likely(nb05.check_regularizer({"weight_decay_lambda": 0.3}))
+    assert "unknown setting(s) 'lambda'" in likely(nb05.check_regularizer({"lambda": 0.1}))
+    assert "dropout_ratio must be in [0, 1)" in likely(nb05.check_regularizer({"dropout_ratio": 1.5}))
+    assert "the dict is empty" in likely(nb05.check_regularizer({}))
+    assert "return a dict" in likely(nb05.check_regularizer(lambda: [0.1]))
 
 
 # ----------------------------------------------------------------------------- notebook 06
 from dlhelpers.exercises import nb06  # noqa: E402
 
 
-def test_sample_log_uniform_checker():
-    assert nb06.check_sample_log_uniform(lambda rng, lo, hi, n: 10.0 ** rng.uniform(lo, hi, n)).passed
+def test_log_uniform_draws_checker():
+    assert nb06.check_sample_log_uniform is nb06.check_log_uniform_draws  # the old name still works
+    assert nb06.check_log_uniform_draws(lambda rng, lo, hi, n: 10.0 ** rng.uniform(lo, hi, n)).passed
     mistakes = {
         "uniform in the VALUE": lambda rng, lo, hi, n: rng.uniform(10.0 ** lo, 10.0 ** hi, n),
         "these are the exponents": lambda rng, lo, hi, n: rng.uniform(lo, hi, n),
         "base e": lambda rng, lo, hi, n: np.exp(rng.uniform(lo, hi, n)),
     }
     for text, wrong in mistakes.items():
-        result = nb06.check_sample_log_uniform(wrong)
-        assert not result.passed and "Likely mistake" in result.message and text in result.message, (text, result.message)
-    swapped = nb06.check_sample_log_uniform(lambda rng, lo, hi, n: 10.0 ** rng.uniform(hi, lo, n))
-    assert not swapped.passed and "raised ValueError" in swapped.message
+        message = likely(nb06.check_log_uniform_draws(wrong))
+        assert "Likely mistake" in message and text in message, (text, message)
+    swapped = nb06.check_log_uniform_draws(lambda rng, lo, hi, n: 10.0 ** rng.uniform(hi, lo, n))
+    assert not swapped.passed
 
 
 def _narrow(values, scores, top_k, margin, worst=False, pad="log"):
@@ -205,8 +281,8 @@ def _narrow(values, scores, top_k, margin, worst=False, pad="log"):
 ])
 def test_narrow_range_checker(kwargs, text):
     assert nb06.check_narrow_range(_narrow).passed
-    result = nb06.check_narrow_range(lambda v, s, k, m: _narrow(v, s, k, m, **kwargs))
-    assert not result.passed and "Likely mistake" in result.message and text in result.message, result.message
+    message = likely(nb06.check_narrow_range(lambda v, s, k, m: _narrow(v, s, k, m, **kwargs)))
+    assert "Likely mistake" in message and text in message, message
 
 
 def test_narrow_range_reference_matches_the_search_helper():
@@ -228,5 +304,24 @@ def test_update_ratio_checker():
         "squared norms": lambda a, b: np.sum((b - a) ** 2) / np.sum(a ** 2),
     }
     for text, wrong in mistakes.items():
-        result = nb06.check_update_ratio(wrong)
-        assert not result.passed and "Likely mistake" in result.message and text in result.message, (text, result.message)
+        message = likely(nb06.check_update_ratio(wrong))
+        assert "Likely mistake" in message and text in message, (text, message)
+
+
+@pytest.mark.parametrize("kwargs, text", [
+    ({"swapped": True}, "the number of trials first"),
+    ({"ceil": True}, "rounded up"),
+    ({"cap": False}, "grow past max_epochs"),
+    ({"cumulative": True}, "cumulative"),
+])
+def test_halving_schedule_checker(kwargs, text):
+    assert nb06.check_halving_schedule(lambda *a: nb06._halving_variant(*a)).passed
+    message = likely(nb06.check_halving_schedule(lambda *a: nb06._halving_variant(*a, **kwargs)))
+    assert text in message, message
+
+
+def test_halving_schedule_reference_examples():
+    from dlhelpers.exercises.references import halving_schedule
+    assert halving_schedule(27, 3, 1, 27) == [(27, 1), (9, 3), (3, 9), (1, 27)]
+    assert halving_schedule(20, 2, 1, 8) == [(20, 1), (10, 2), (5, 4), (2, 8)]
+    assert halving_schedule(1, 2, 3, 30) == [(1, 3)]

@@ -1,9 +1,12 @@
-"""Checkers for the notebooks' "Your turn" exercises, one module per notebook.
+"""Checkers for the notebooks' "Your turn" exercises, one module per notebook (``nb01`` ... ``nb06``).
 
-Each ``check_*`` function runs the reader's code against the reference solution on random
-inputs and prints a specific verdict (see :mod:`dlhelpers.exercises.checker`). Reference
-solutions live next to their checkers, not in the notebooks.
+Each ``check_*`` function runs the reader's code against the reference on fixed random inputs and
+prints a verdict: "not attempted yet" with a first hint for an unfilled stub, ✔ for a match, or
+✘ with what differs, the likely mistake and a hint. ``hint(name, level)`` gives more help (level
+1 the idea, 2 the shape of the answer, 3 the key line) and ``solution(name)`` prints the
+reference, which lives in :mod:`dlhelpers.exercises.references` and is shown only when asked.
 """
-from .checker import CheckResult, check_function, compare_outputs
+from .checker import CheckResult, check_function, compare_outputs, is_stub
+from .hints import HINTS, hint, solution
 
-__all__ = ["CheckResult", "check_function", "compare_outputs"]
+__all__ = ["CheckResult", "HINTS", "check_function", "compare_outputs", "hint", "is_stub", "solution"]

@@ -3,60 +3,27 @@
 * :func:`check_mean_squared_error` - ``mean_squared_error(y, t)`` for a batch, one-hot ``t``;
 * :func:`check_cross_entropy_error` - ``cross_entropy_error(y, t)`` for a batch, ``t`` as
   class indices (N,) or one-hot rows (N, C), finite when a probability is exactly 0;
-* :func:`check_affine_backward` - ``affine_backward(dout, x, W)`` returning ``(dx, dW, db)``.
-
-The reference solutions are the ``reference_*`` functions below.
+* :func:`check_affine_backward` - ``affine_backward(dout, x, W)`` returning ``(dx, dW, db)``;
+* :func:`check_fixed_sigmoid` - the open task: :class:`BuggySigmoid` has one wrong line in its
+  backward; find it with the gradient check and write ``FixedSigmoid``.
 """
 import numpy as np
 
-from .checker import check_function
+from . import references as ref
+from .checker import (Raised, check_function, close, is_stub,
+                      not_attempted, part, report, require_callable, short_error)
 
-DELTA = 1e-7
-
-
-# --------------------------------------------------------------------------- reference solutions
-def reference_mean_squared_error(y, t):
-    """E = 1/N * sum_n 1/2 * sum_k (y_nk - t_nk)^2 for y, t of shape (N, C)."""
-    return 0.5 * np.sum((y - t) ** 2) / y.shape[0]
-
-
-def reference_cross_entropy_error(y, t):
-    """E = -1/N * sum_n log(y[n, t_n] + 1e-7); t as (N,) indices or (N, C) one-hot."""
-    if t.ndim == 2:
-        t = t.argmax(axis=1)
-    n = y.shape[0]
-    return -np.sum(np.log(y[np.arange(n), t] + DELTA)) / n
-
-
-def reference_affine_backward(dout, x, W):
-    """dx = dout W^T (N, D), dW = x^T dout (D, M), db = sum of dout over the batch (M,)."""
-    return dout @ W.T, x.T @ dout, dout.sum(axis=0)
-
-
-# --------------------------------------------------------------------------- helpers
-class raised:  # lower case on purpose: reads "got raised ValueError: ..." in a report
-    """Stands for 'the reader's function raised' so that diagnoses can name the mistake."""
-
-    def __init__(self, err):
-        self.err = err
-
-    def __repr__(self):
-        return f"{type(self.err).__name__}: {self.err}"
-
-
-def _catching(fn):
-    def wrapped(*args):
-        try:
-            return fn(*args)
-        except Exception as err:  # turned into a diagnosis instead of a bare traceback
-            return raised(err)
-    wrapped.__name__ = getattr(fn, "__name__", "your function")
-    return wrapped
+#: Interval of small constants that keep log(0) finite and are accepted as "the delta":
+#: np.log(y + d) or np.log(np.clip(y, d, 1)) with d in [DELTA_MIN, DELTA_MAX].
+DELTA_MIN, DELTA_MAX = 1e-15, 1e-6
 
 
 def _ratio(got, expected):
-    got = np.asarray(got, dtype=float)
-    expected = np.asarray(expected, dtype=float)
+    try:
+        got = np.asarray(got, dtype=float)
+        expected = np.asarray(expected, dtype=float)
+    except (TypeError, ValueError):
+        return np.nan
     if got.shape != expected.shape or not np.all(np.isfinite(got)) or np.any(expected == 0):
         return np.nan
     r = got / expected
@@ -65,6 +32,14 @@ def _ratio(got, expected):
 
 def _probabilities(rng, n, c):
     return rng.dirichlet(np.ones(c), size=n)
+
+
+def _scalar(got):
+    try:
+        value = np.asarray(got, dtype=float)
+    except (TypeError, ValueError):
+        return None
+    return float(value) if value.shape == () else None
 
 
 # --------------------------------------------------------------------------- MSE
@@ -81,7 +56,7 @@ def check_mean_squared_error(fn):
 
     n_of = lambda args: args[0].shape[0]  # noqa: E731
     diagnoses = [
-        (lambda got, exp, args: isinstance(got, raised),
+        (lambda got, exp, args: isinstance(got, Raised),
          "the function raised an error; it must take y and t of shape (N, 10) and return one number."),
         (has_ratio(2.0), "the factor 1/2 is missing: E = 1/2 * sum (y - t)^2."),
         (lambda got, exp, args: n_of(args) > 1 and np.isclose(_ratio(got, exp), n_of(args)),
@@ -90,21 +65,55 @@ def check_mean_squared_error(fn):
          "you averaged over all N * C entries (np.mean): average over the N samples only."),
         (lambda got, exp, args: np.isclose(_ratio(got, exp), 0.2),
          "np.mean over all entries without the 1/2: sum over classes, halve, then divide by N."),
-        (lambda got, exp, args: np.shape(got) != (),
-         "the result is an array; sum over the classes and the batch to get one number."),
-        (lambda got, exp, args: np.isclose(float(np.asarray(got)),
-                                           np.sqrt(np.sum((args[0] - args[1]) ** 2)) / 2 / n_of(args)),
+        (lambda got, exp, args: _scalar(got) is None,
+         "the result is not one number; sum over the classes and the batch."),
+        (lambda got, exp, args: np.isclose(_scalar(got), np.sqrt(np.sum((args[0] - args[1]) ** 2)) / 2 / n_of(args)),
          "the differences are not squared element by element: use (y - t) ** 2, not a norm."),
     ]
-    return check_function(_catching(fn), reference_mean_squared_error, make_inputs,
-                          name="mean_squared_error", diagnoses=diagnoses,
-                          hint="0.5 * np.sum((y - t) ** 2) / y.shape[0]")
+    return check_function(fn, ref.mean_squared_error, make_inputs, name="mean_squared_error",
+                          diagnoses=diagnoses)
 
 
 # --------------------------------------------------------------------------- cross-entropy
+def _labels_of(args):
+    y, t = args
+    return t.argmax(axis=1) if t.ndim == 2 else t
+
+
+def _ce_bounds(y, labels):
+    """Smallest and largest batch loss over the accepted deltas (added or used as a clip floor)."""
+    p = y[np.arange(len(y)), labels]
+    low = -np.mean(np.log(p + DELTA_MAX))
+    high = -np.mean(np.log(np.maximum(p, DELTA_MIN)))
+    return low, high
+
+
+def _compare_cross_entropy(got, expected, args):
+    """None if ``got`` is the batch cross-entropy with an accepted delta, else what differs."""
+    if isinstance(got, Raised):
+        return f"it raised {short_error(got.err)}"
+    if got is None:
+        return "the function returned None (is a `return` missing?)"
+    value = _scalar(got)
+    if value is None:
+        return "expected one number (the mean loss over the batch), got " + (
+            f"an array of shape {np.shape(got)}" if hasattr(got, "shape") else type(got).__name__)
+    if not np.isfinite(value):
+        return "the loss is not finite"
+    low, high = _ce_bounds(args[0], _labels_of(args))
+    slack = 1e-9 * max(1.0, abs(high))
+    if low - slack <= value <= high + slack:
+        return None
+    return f"the loss is {value:.6g}; with a delta between {DELTA_MIN:g} and {DELTA_MAX:g} it would be {expected:.6g} or close"
+
+
 def check_cross_entropy_error(fn):
     """Check ``fn(y, t)`` on batches with index labels (N,), one-hot labels (N, C), and a zero
-    probability at the true class (the delta 1e-7 must keep the loss finite)."""
+    probability at the true class.
+
+    Any small constant that keeps log(0) finite is accepted, added (``np.log(y + 1e-7)``) or as a
+    floor (``np.log(np.clip(y, 1e-12, 1))``), between 1e-15 and 1e-6.
+    """
     def make_inputs(rng, trial):
         n = (5, 3, 8, 4, 6)[trial % 5]
         y = _probabilities(rng, n, 10)
@@ -115,41 +124,49 @@ def check_cross_entropy_error(fn):
         t = labels if trial % 2 == 0 else np.eye(10)[labels]
         return y, t
 
-    def labels_of(args):
-        y, t = args
-        return t.argmax(axis=1) if t.ndim == 2 else t
+    def zero_true_class(args):
+        y = args[0]
+        return np.any(y[np.arange(len(y)), _labels_of(args)] == 0)
 
     def no_delta(got, exp, args):
-        y, t = args
-        return not np.all(np.isfinite(np.asarray(got, dtype=float))) and np.any(
-            y[np.arange(len(y)), labels_of(args)] == 0)
+        value = _scalar(got)
+        return value is not None and not np.isfinite(value) and zero_true_class(args)
+
+    def big_delta(got, exp, args):
+        value = _scalar(got)
+        return value is not None and np.isfinite(value) and value < _ce_bounds(args[0], _labels_of(args))[0]
 
     def summed(got, exp, args):
-        return len(args[0]) > 1 and np.isclose(_ratio(got, exp), len(args[0]))
+        return len(args[0]) > 1 and np.isclose(_ratio(got, exp), len(args[0]), rtol=1e-4)
 
     def all_classes(got, exp, args):  # -sum log(y) over every class, not just the true one
         y = args[0]
-        return np.isclose(float(np.asarray(got)), -np.sum(np.log(y + DELTA)) / len(y), rtol=1e-5)
+        value = _scalar(got)
+        return value is not None and np.isclose(value, -np.sum(np.log(y + 1e-7)) / len(y), rtol=1e-4)
+
+    def base_10(got, exp, args):
+        return np.isclose(_ratio(got, exp), 1 / np.log(10), rtol=1e-4)
 
     diagnoses = [
-        (lambda got, exp, args: isinstance(got, raised) and args[1].ndim == 1,
+        (lambda got, exp, args: isinstance(got, Raised) and args[1].ndim == 1,
          "your function only handles one-hot labels: with (N,) class indices it raised "
-         "an error. Convert first, or pick y[np.arange(N), t] directly."),
-        (lambda got, exp, args: isinstance(got, raised) and args[1].ndim == 2,
+         "an error. Convert first, or pick the true-class entries with fancy indexing."),
+        (lambda got, exp, args: isinstance(got, Raised) and args[1].ndim == 2,
          "your function only handles class indices: with one-hot rows (N, C) it raised an "
          "error. If t.ndim == 2, turn it into indices with t.argmax(axis=1)."),
-        (no_delta, "log(0) = -inf: add the small delta inside the log, np.log(y + 1e-7)."),
-        (lambda got, exp, args: np.isclose(_ratio(got, exp), -1.0), "the sign is flipped: E = -sum t log y."),
+        (no_delta, "log(0) = -inf: a true-class probability can be exactly 0; add a small delta "
+                   "inside the log (the notebook uses 1e-7)."),
+        (lambda got, exp, args: np.isclose(_ratio(got, exp), -1.0, rtol=1e-4),
+         "the sign is flipped: E = -sum t log y."),
         (summed, "the sum is not divided by the batch size N: report the mean loss per sample."),
         (all_classes, "you summed log y over every class; only the true class counts (t_k = 0 elsewhere)."),
-        (lambda got, exp, args: args[1].ndim == 1 and np.shape(got) == (),
-         "with (N,) class indices, t * log(y) does not pick the right entries; "
-         "index with y[np.arange(N), t]."),
+        (base_10, "that is log base 10 (np.log10); cross-entropy uses the natural log, np.log."),
+        (big_delta, "the delta is too large: it changes the loss of a confident mistake; use 1e-7."),
+        (lambda got, exp, args: _scalar(got) is None,
+         "the result has one value per sample or per class; average over the batch to get one number."),
     ]
-    return check_function(_catching(fn), reference_cross_entropy_error, make_inputs,
-                          name="cross_entropy_error", diagnoses=diagnoses,
-                          hint="if t.ndim == 2: t = t.argmax(axis=1); then "
-                               "-np.sum(np.log(y[np.arange(N), t] + 1e-7)) / N")
+    return check_function(fn, ref.cross_entropy_error, make_inputs, name="cross_entropy_error",
+                          diagnoses=diagnoses, compare=_compare_cross_entropy)
 
 
 # --------------------------------------------------------------------------- Affine backward
@@ -159,35 +176,124 @@ def check_affine_backward(fn):
         n, d, m = [(4, 5, 3), (2, 6, 4), (7, 3, 5), (1, 4, 2), (5, 8, 6)][trial % 5]
         return rng.standard_normal((n, m)), rng.standard_normal((n, d)), rng.standard_normal((d, m))
 
-    def part(got, i):
-        return got[i] if isinstance(got, tuple) and len(got) == 3 else None
-
-    def close(a, b):
-        return a is not None and np.shape(a) == np.shape(b) and np.allclose(a, b, rtol=1e-5, atol=1e-8)
+    def p(got, i):
+        return part(got, i, 3)
 
     def shape_is(got, i, shape):
-        return part(got, i) is not None and np.shape(part(got, i)) == shape
+        return p(got, i) is not None and np.shape(p(got, i)) == shape
 
     diagnoses = [
-        (lambda got, exp, args: isinstance(got, raised),
+        (lambda got, exp, args: isinstance(got, Raised),
          "the function raised an error (often a shape mismatch in a matrix product); write the "
          "shapes next to each product: dout (N, M), x (N, D), W (D, M)."),
-        (lambda got, exp, args: not (isinstance(got, tuple) and len(got) == 3),
-         "return three arrays as a tuple: return dx, dW, db."),
-        (lambda got, exp, args: shape_is(got, 1, exp[1].T.shape) and close(part(got, 1), exp[1].T),
+        (lambda got, exp, args: not (isinstance(got, (tuple, list)) and len(got) == 3),
+         "return three arrays as a tuple: dx, dW and db."),
+        (lambda got, exp, args: shape_is(got, 1, exp[1].T.shape) and close(p(got, 1), exp[1].T),
          "dW has the shape of W transposed: use x.T @ dout, which is (D, M) like W."),
-        (lambda got, exp, args: close(part(got, 2), exp[2] / args[0].shape[0]) and args[0].shape[0] > 1,
+        (lambda got, exp, args: close(p(got, 2), exp[2] / args[0].shape[0]) and args[0].shape[0] > 1,
          "db is the mean of dout over the batch; it is the sum (each sample adds its own gradient)."),
-        (lambda got, exp, args: np.shape(part(got, 2)) == args[0].shape,
+        (lambda got, exp, args: np.shape(p(got, 2)) == args[0].shape,
          "db still has one row per sample: sum dout over axis 0."),
-        (lambda got, exp, args: close(part(got, 2), args[0].sum(axis=1)) or
-         np.shape(part(got, 2)) == (args[0].shape[0],),
+        (lambda got, exp, args: close(p(got, 2), args[0].sum(axis=1)) or
+         np.shape(p(got, 2)) == (args[0].shape[0],),
          "db was summed over the wrong axis: sum over the samples (axis=0), keeping one entry per output."),
-        (lambda got, exp, args: close(part(got, 1), exp[1] / args[0].shape[0]) and args[0].shape[0] > 1,
+        (lambda got, exp, args: close(p(got, 1), exp[1] / args[0].shape[0]) and args[0].shape[0] > 1,
          "dW was divided by N: the 1/N is already inside dout (from the softmax-with-loss layer)."),
-        (lambda got, exp, args: part(got, 0) is not None and not close(part(got, 0), exp[0]),
-         "dx is wrong: dx = dout @ W.T, which has the shape of x (N, D)."),
+        (lambda got, exp, args: p(got, 0) is not None and not close(p(got, 0), exp[0]),
+         "dx is wrong: it is dout times W transposed, which has the shape of x (N, D)."),
     ]
-    return check_function(_catching(fn), reference_affine_backward, make_inputs, name="affine_backward",
-                          diagnoses=diagnoses,
-                          hint="dx = dout @ W.T;  dW = x.T @ dout;  db = dout.sum(axis=0)")
+    return check_function(fn, ref.affine_backward, make_inputs, name="affine_backward", diagnoses=diagnoses)
+
+
+# --------------------------------------------------------------------------- open task: planted bug
+class BuggySigmoid:
+    """A Sigmoid layer with ONE wrong line in ``backward``. Find it with the gradient check.
+
+    Same API as :class:`dlhelpers.layers.Sigmoid`: ``forward(x, train_flg=False)`` stores and
+    returns y = 1 / (1 + exp(-x)); ``backward(dout)`` should return dout * dy/dx. ``params`` and
+    ``grads`` are empty dicts (the layer has no parameters), so
+    :func:`dlhelpers.gradcheck.check_layer_gradients` works on it.
+    """
+
+    def __init__(self):
+        self.params, self.grads = {}, {}
+        self.out = None
+
+    def forward(self, x, train_flg=False):
+        self.out = 0.5 * (1.0 + np.tanh(0.5 * x))
+        return self.out
+
+    def backward(self, dout):
+        return dout * (1.0 + self.out) * self.out
+
+
+def _layer_errors(layer_cls, x, dout, h=1e-5):
+    """(forward output, backward output, numerical dx) for a fresh ``layer_cls()`` on float64 x."""
+    layer = layer_cls()
+    out = layer.forward(x.copy(), train_flg=True)
+    dx = layer.backward(dout.copy())
+    numeric = np.zeros_like(x)
+    for i in range(x.size):
+        xp, xm = x.copy(), x.copy()
+        xp.flat[i] += h
+        xm.flat[i] -= h
+        numeric.flat[i] = (np.sum(layer_cls().forward(xp, train_flg=True) * dout)
+                           - np.sum(layer_cls().forward(xm, train_flg=True) * dout)) / (2 * h)
+    return out, dx, numeric
+
+
+def _rel_error(a, b):
+    return float(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))))
+
+
+def check_fixed_sigmoid(cls):
+    """Check the class ``cls`` (your FixedSigmoid): forward is the sigmoid, also for large |x|, and
+    backward agrees with the numerical gradient (float64, relative error < 1e-7).
+
+    ``cls`` must conform to the following API: ``cls()`` takes no arguments;
+    ``forward(x, train_flg=False)`` returns an array shaped like x; ``backward(dout)`` returns dx.
+    """
+    name = getattr(cls, "__name__", "FixedSigmoid")
+    if cls is BuggySigmoid:
+        return report(False, name, [f"✘ {name}: that is the buggy class itself; write your own fixed copy."],
+                      "FixedSigmoid")
+    require_callable(cls, name)
+    if is_stub(cls):
+        return not_attempted(name, "FixedSigmoid")
+    rng = np.random.default_rng(0)
+    x = rng.normal(0.0, 2.0, (4, 5))
+    dout = rng.standard_normal((4, 5))
+    try:
+        out, dx, numeric = _layer_errors(cls, x, dout)
+        _, buggy_dx, _ = _layer_errors(BuggySigmoid, x, dout)
+        with np.errstate(over="ignore"):
+            wide = cls().forward(np.array([[-800.0, -30.0, 0.0, 30.0, 800.0]]), train_flg=False)
+    except NotImplementedError:
+        return not_attempted(name, "FixedSigmoid")
+    except Exception as err:
+        return report(False, name, [f"✘ {name} raised {short_error(err)}",
+                                    "cls() must work without arguments and have forward(x, train_flg=False) "
+                                    "and backward(dout)."], "FixedSigmoid")
+    if not close(out, ref.FixedSigmoid().forward(x)):
+        return report(False, name, [f"✘ {name}.forward is not the sigmoid 1 / (1 + exp(-x)).",
+                                    "Keep BuggySigmoid's forward: only its backward has the bug."], "FixedSigmoid")
+    if not (np.all(np.isfinite(wide)) and close(wide, ref.FixedSigmoid().forward(
+            np.array([[-800.0, -30.0, 0.0, 30.0, 800.0]])), atol=1e-12)):
+        return report(False, name, [f"✘ {name}.forward gives NaN or a wrong value for |x| up to 800; "
+                                    "keep the stable form of BuggySigmoid's forward."], "FixedSigmoid")
+    if np.shape(dx) != x.shape:
+        return report(False, name, [f"✘ {name}.backward returned shape {np.shape(dx)}, expected {x.shape}."],
+                      "FixedSigmoid")
+    error = _rel_error(np.asarray(dx, dtype=float), numeric)
+    if error < 1e-7:
+        return report(True, name, [f"✔ {name}: backward agrees with the numerical gradient "
+                                   f"(relative error {error:.0e} < 1e-7)."], "FixedSigmoid")
+    lines = [f"✘ {name}.backward disagrees with the numerical gradient: relative error {error:.1e} "
+             "(a correct float64 backward gives < 1e-7)."]
+    if close(dx, buggy_dx):
+        lines.append("Likely mistake: this is still the planted bug; compare each factor with dy/dx = y (1 - y).")
+    elif close(dx, dout * (1 - out)):
+        lines.append("Likely mistake: a factor y is missing: dy/dx = y (1 - y).")
+    elif close(dx, -np.asarray(numeric)):
+        lines.append("Likely mistake: the sign is flipped.")
+    return report(False, name, lines, "FixedSigmoid")

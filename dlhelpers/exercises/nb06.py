@@ -1,28 +1,21 @@
-"""Checkers for notebook 06 (hyperparameter search): log-uniform sampling, narrowing a range
-around the best trials, the update-to-weight ratio. Each ``check_*`` prints a verdict."""
+"""Checkers for notebook 06 (hyperparameter search): log-uniform draws, narrowing a range
+around the best trials, the update-to-weight ratio, and the open task, the successive-halving
+schedule. Each ``check_*`` prints a verdict.
+
+The log-uniform exercise is called ``log_uniform_draws(rng, low_exp, high_exp, n)`` so that it
+does not shadow :func:`dlhelpers.search.sample_log_uniform` (which takes a dict of ranges);
+:func:`check_sample_log_uniform` remains as the old name of :func:`check_log_uniform_draws`.
+"""
 import numpy as np
 
-from .checker import check_function
+from . import references as ref
+from .checker import check_function, close
 
 
-# ----------------------------------------------------------------------------- reference solutions
-def sample_log_uniform(rng, low_exp, high_exp, n):
-    """Reference: n values 10 ** U(low_exp, high_exp), drawn with ONE call rng.uniform(low_exp, high_exp, n)."""
-    return 10.0 ** rng.uniform(low_exp, high_exp, n)
-
-
-def narrow_range(values, scores, top_k=5, margin=0.25):
-    """Reference: (low, high) spanning the top_k highest-scoring values in log10, padded by
-    ``margin`` decades on each side."""
-    values, scores = np.asarray(values, dtype=float), np.asarray(scores, dtype=float)
-    best = values[np.argsort(-scores, kind="stable")[:top_k]]
-    logs = np.log10(best)
-    return 10.0 ** (logs.min() - margin), 10.0 ** (logs.max() + margin)
-
-
-def update_ratio(W_before, W_after):
-    """Reference: ||W_after - W_before|| / ||W_before|| (Frobenius norms over all elements)."""
-    return float(np.linalg.norm(W_after - W_before) / np.linalg.norm(W_before))
+log_uniform_draws = ref.log_uniform_draws
+narrow_range = ref.narrow_range
+update_ratio = ref.update_ratio
+halving_schedule = ref.halving_schedule
 
 
 # ----------------------------------------------------------------------------- inputs
@@ -34,7 +27,7 @@ def _sample_inputs(rng, trial):
 def _with_rng(fn):
     def call(seed, low_exp, high_exp, n):
         return fn(np.random.default_rng(seed), low_exp, high_exp, n)
-    call.__name__ = getattr(fn, "__name__", "sample_log_uniform")
+    call.__name__ = getattr(fn, "__name__", "log_uniform_draws")
     return call
 
 
@@ -51,15 +44,13 @@ def _ratio_inputs(rng, trial):
     return W, W - rng.uniform(1e-4, 1e-2) * rng.standard_normal(shape)
 
 
-def _close(a, b, rtol=1e-6):
-    try:
-        return np.allclose(np.asarray(a, dtype=float), np.asarray(b, dtype=float), rtol=rtol, atol=0)
-    except (TypeError, ValueError):
-        return False
+def _close(a, b):
+    """Relative closeness only: these values span many decades."""
+    return close(a, b, rtol=1e-6, atol=0)
 
 
 # ----------------------------------------------------------------------------- checkers
-def check_sample_log_uniform(fn):
+def check_log_uniform_draws(fn):
     """Check ``fn(rng, low_exp, high_exp, n)`` -> n log-uniform values (one rng.uniform call)."""
     def rng_of(a):
         return np.random.default_rng(a[0])
@@ -73,9 +64,13 @@ def check_sample_log_uniform(fn):
         (lambda got, exp, a: _close(got, np.exp(rng_of(a).uniform(a[1], a[2], a[3]))),
          "np.exp uses base e; the exponents are powers of 10: use 10.0 ** exponent."),
     ]
-    return check_function(_with_rng(fn), _with_rng(sample_log_uniform), _sample_inputs,
-                          name="sample_log_uniform", diagnoses=diagnoses,
-                          hint="return 10.0 ** rng.uniform(low_exp, high_exp, n)")
+    name = getattr(fn, "__name__", "log_uniform_draws")
+    return check_function(_with_rng(fn), _with_rng(log_uniform_draws), _sample_inputs,
+                          name=name, diagnoses=diagnoses, exercise="log_uniform_draws", stub_of=fn)
+
+
+#: The exercise's former name (it shadowed :func:`dlhelpers.search.sample_log_uniform`).
+check_sample_log_uniform = check_log_uniform_draws
 
 
 def check_narrow_range(fn):
@@ -96,9 +91,7 @@ def check_narrow_range(fn):
         (lambda got, exp, a: _close(got, (best_logs(a).min() - a[3], best_logs(a).max() + a[3])),
          "these are exponents; return the values 10 ** (log10(min) - margin) and 10 ** (log10(max) + margin)."),
     ]
-    return check_function(fn, narrow_range, _narrow_inputs, name="narrow_range", diagnoses=diagnoses,
-                          hint="best = values[np.argsort(-scores)[:top_k]]; logs = np.log10(best); "
-                               "return 10 ** (logs.min() - margin), 10 ** (logs.max() + margin)")
+    return check_function(fn, narrow_range, _narrow_inputs, name="narrow_range", diagnoses=diagnoses)
 
 
 def check_update_ratio(fn):
@@ -113,5 +106,66 @@ def check_update_ratio(fn):
         (lambda got, exp, a: _close(got, np.sum((a[1] - a[0]) ** 2) / np.sum(a[0] ** 2)),
          "squared norms: take the square root of each sum (np.linalg.norm does it)."),
     ]
-    return check_function(fn, update_ratio, _ratio_inputs, name="update_ratio", diagnoses=diagnoses,
-                          hint="return np.linalg.norm(W_after - W_before) / np.linalg.norm(W_before)")
+    return check_function(fn, update_ratio, _ratio_inputs, name="update_ratio", diagnoses=diagnoses)
+
+
+# ----------------------------------------------------------------------------- open task: successive halving
+HALVING_CASES = ((27, 3, 1, 27), (20, 2, 1, 8), (10, 3, 2, 100), (81, 3, 1, 81), (16, 4, 5, 50),
+                 (9, 3, 1, 2), (1, 2, 3, 30), (50, 2, 2, 1000))
+
+
+def _halving_inputs(rng, trial):
+    return HALVING_CASES[trial]
+
+
+def _halving_variant(n_trials, reduction_factor, min_epochs, max_epochs, ceil=False, cap=True,
+                     stop_at_one=True, cumulative=False, swapped=False):
+    rungs, trials, epochs, total = [], n_trials, min_epochs, 0
+    for _ in range(100):
+        total += epochs
+        shown = total if cumulative else epochs
+        rungs.append((shown, trials) if swapped else (trials, shown))
+        if (stop_at_one and trials == 1) or epochs >= max_epochs or trials == 0:
+            break
+        trials = max(1, -(-trials // reduction_factor) if ceil else trials // reduction_factor)
+        epochs = epochs * reduction_factor
+        if cap:
+            epochs = min(max_epochs, epochs)
+    return rungs
+
+
+def _rungs(got):
+    try:
+        return [tuple(int(v) for v in rung) for rung in got]
+    except (TypeError, ValueError):
+        return None
+
+
+def _compare_schedule(got, expected, args):
+    rungs = _rungs(got) if isinstance(got, (list, tuple)) else None
+    if got is None:
+        return "the function returned None (is a `return` missing?)"
+    if rungs is None or any(len(r) != 2 for r in rungs):
+        return "expected a list of (trials, epochs) pairs, one per rung"
+    if rungs == list(expected):
+        return None
+    if len(rungs) != len(expected):
+        return f"{len(rungs)} rungs, expected {len(expected)}"
+    i = next(i for i, (g, e) in enumerate(zip(rungs, expected)) if g != e)
+    return f"rung {i} is {rungs[i]}, expected {expected[i]} (trials, epochs)"
+
+
+def check_halving_schedule(fn):
+    """Check ``fn(n_trials, reduction_factor, min_epochs, max_epochs)`` -> list of (trials, epochs) rungs."""
+    def like(**kwargs):
+        return lambda got, exp, a: _rungs(got) == _halving_variant(*a, **kwargs)
+
+    diagnoses = [
+        (like(swapped=True), "each rung is (trials, epochs): the number of trials first."),
+        (like(ceil=True), "the number of survivors is rounded up; keep the best n // reduction_factor (rounded down)."),
+        (like(cap=False), "the epochs grow past max_epochs: no rung may train longer than max_epochs."),
+        (like(cumulative=True), "the epochs are cumulative; give the epochs each trial trains at that rung."),
+        (like(stop_at_one=False), "the schedule goes on after a single trial is left: stop at the rung with one trial."),
+    ]
+    return check_function(fn, halving_schedule, _halving_inputs, name="halving_schedule",
+                          diagnoses=diagnoses, n_trials=len(HALVING_CASES), compare=_compare_schedule)
