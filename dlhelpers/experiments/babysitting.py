@@ -74,7 +74,7 @@ def _train(lr, hidden=(50, 50), weight_init_std="he", epochs=20, n=None, batch_s
         x, t = x[:n], t[:n]
     net = MultiLayerNet(784, list(hidden), 10, weight_init_std=weight_init_std,
                         weight_decay_lambda=weight_decay, seed=seed)
-    trainer = Trainer(net, x, t, xv, tv, epochs=epochs, mini_batch_size=batch_size, optimizer="sgd",
+    trainer = Trainer(net, x, t, x_val=xv, t_val=tv, epochs=epochs, mini_batch_size=batch_size, optimizer="sgd",
                       optimizer_param={"lr": lr}, seed=seed, verbose=False, progress=False,
                       record_update_ratios=record_update_ratios)
     trainer.train()

@@ -8,8 +8,9 @@ import numpy as np
 
 from ..data import load_mnist_cached as _mnist
 from ..gradcheck import check_layer_gradients, rel_error
-from ..layers import BatchNormalization
+from ..layers import Affine, BatchNormalization
 from ..network import MultiLayerNet
+from ..playground_result import PlaygroundResult
 from ..plotting import PALETTE
 from ..training import Trainer
 from .. import search
@@ -39,8 +40,8 @@ def preactivation_spread(weight_init_std=0.01, n_layers=5, width=100, n_samples=
         captured, h = [], x
         for name, layer in net.layers.items():
             h = layer.forward(h, train_flg=True)
-            if (use_bn and name.startswith("BatchNorm")) or (not use_bn and name.startswith("Affine")
-                                                              and len(captured) < n_layers):
+            if (use_bn and isinstance(layer, BatchNormalization)) or (not use_bn and isinstance(layer, Affine)
+                                                                        and len(captured) < n_layers):
                 captured.append(h.copy())
         out[key] = captured
     out["weight_init_std"] = weight_init_std
@@ -195,7 +196,7 @@ def init_scale_trial(params, seed=None):
     net = MultiLayerNet(784, list(params["hidden"]), 10,
                         weight_init_std=std if isinstance(std, str) else float(std),
                         use_batchnorm=bool(params["use_batchnorm"]), seed=int(params["seed"]))
-    trainer = Trainer(net, x[:n], t[:n], xt[:n_test], tt[:n_test], epochs=int(params["epochs"]),
+    trainer = Trainer(net, x[:n], t[:n], x_test=xt[:n_test], t_test=tt[:n_test], epochs=int(params["epochs"]),
                       mini_batch_size=100, optimizer="sgd", optimizer_param={"lr": float(params["lr"])},
                       seed=int(params["seed"]), verbose=False, progress=False, blas_threads=1)
     history = trainer.train()
@@ -306,7 +307,7 @@ def train_bn_net(lr=0.1, epochs=10, n_train=1000, hidden=(100,) * 5, seed=0):
     """A He-initialized BN net trained on the first ``n_train`` images (for the test-time demos)."""
     (x, t), (xt, tt) = _mnist()
     net = MultiLayerNet(784, list(hidden), 10, use_batchnorm=True, seed=seed)
-    Trainer(net, x[:n_train], t[:n_train], xt, tt, epochs=epochs, optimizer_param={"lr": lr},
+    Trainer(net, x[:n_train], t[:n_train], x_test=xt, t_test=tt, epochs=epochs, optimizer_param={"lr": lr},
             seed=seed, verbose=False, progress=False).train()
     return net
 
@@ -321,7 +322,7 @@ def batch_companion_noise(net, n_batches=30, batch_size=100, sample_index=0, see
     """
     (x, _), _ = _mnist()
     rng = np.random.default_rng(seed)
-    saved = net._save_running_stats()
+    saved = net.get_state()
     pool = np.delete(np.arange(len(x)), sample_index)
     scores = []
     try:
@@ -329,7 +330,7 @@ def batch_companion_noise(net, n_batches=30, batch_size=100, sample_index=0, see
             idx = np.concatenate([[sample_index], rng.choice(pool, batch_size - 1, replace=False)])
             scores.append(net.predict(x[idx], train_flg=True)[0])
     finally:
-        net._restore_running_stats(saved)
+        net.set_state(saved)
     return np.array(scores)
 
 
@@ -351,7 +352,7 @@ def draw_batch_companion_noise(scores, test_scores=None):
 
 
 # ----------------------------------------------------------------------------- playground
-class BNComparison:
+class BNComparison(PlaygroundResult):
     """Two training runs with the same settings, without and with batch norm (playground result)."""
 
     def __init__(self, plain, bn):
@@ -368,7 +369,7 @@ class BNComparison:
 def compare_bn_runs(lr=0.1, weight_init_std=0.01, dropout_ratio=0.0, n_layers=4, width=50,
                     epochs=6, n_train=800, seed=0):
     """Train the same small net without and with BN (the playground's compute function)."""
-    from ..widgets import train_small_net
+    from ..recipes import train_small_net
     kwargs = dict(lr=lr, weight_init_std=weight_init_std, dropout_ratio=dropout_ratio,
                   hidden_size_list=(int(width),) * int(n_layers), n_train=n_train, n_test=500,
                   epochs=epochs, seed=seed)

@@ -9,6 +9,7 @@ the very classes that train the networks: here their ``params`` are two float64 
 import numpy as np
 
 from ..optimizers import ExponentialDecay, StepDecay, make_optimizer
+from ..playground_result import PlaygroundResult
 
 __all__ = ["f", "grad_f", "START", "PATH_SETTINGS", "MNIST_SETTINGS", "make", "optimizer_path", "book_paths",
            "sign_changes", "lr_sweep", "constant_gradient_steps", "draw_contour", "draw_path",
@@ -213,7 +214,7 @@ def noisy_decay_comparison(lr=0.5, small_lr=0.05, epochs=40, steps_per_epoch=10,
 
 
 # --------------------------------------------------------------------------- playgrounds
-class PathResult:
+class PathResult(PlaygroundResult):
     """One playground path: the points, f at the end, the zig-zag count and a status line."""
 
     def __init__(self, path, steps, name, beta_used):
