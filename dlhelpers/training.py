@@ -51,7 +51,7 @@ def _check_count(name, value, minimum, allow_none=False, hint=""):
     if value is None and allow_none:
         return None
     if not _is_int(value) or value < minimum:
-        kind = "a non-negative integer" if minimum == 0 else f"an integer >= {minimum}"
+        kind = {0: "a non-negative integer", 1: "a positive integer"}.get(minimum, f"an integer >= {minimum}")
         extra = " or None" if allow_none else ""
         raise ValueError(f"{name} must be {kind}{extra}, got {value!r}{hint}")
     return int(value)
@@ -160,9 +160,9 @@ class Trainer:
         self._check_network(network, needs_state=patience is not None)
         self.network = network
         dtype = getattr(network, "dtype", np.float32)
-        self.x_train, self.t_train = self._checked(network, x_train, t_train, "x_train", "t_train", dtype)
-        self.x_val, self.t_val = self._checked(network, x_val, t_val, "x_val", "t_val", dtype)
-        self.x_test, self.t_test = self._checked(network, x_test, t_test, "x_test", "t_test", dtype)
+        self.x_train, self.t_train = self._checked(network, x_train, t_train, "training", "train", dtype)
+        self.x_val, self.t_val = self._checked(network, x_val, t_val, "validation", "val", dtype)
+        self.x_test, self.t_test = self._checked(network, x_test, t_test, "test", "test", dtype)
         self.epochs = _check_count("epochs", epochs, 0)
         self.mini_batch_size = _check_count("mini_batch_size", mini_batch_size, 1)
         self.evaluate_sample_num = _check_count("evaluate_sample_num_per_epoch",
@@ -211,7 +211,9 @@ class Trainer:
                             "early stopping, get_state()/set_state() (see the Trainer docstring)")
 
     @staticmethod
-    def _checked(network, x, t, x_name, t_name, dtype):
+    def _checked(network, x, t, role, suffix, dtype):
+        """Check one data set; messages name the role and the argument (x_train, t_val, ...)."""
+        x_name, t_name = f"x_{suffix}", f"t_{suffix}"
         if x is None and t is None:
             return None, None
         if x is None or t is None:
@@ -219,17 +221,17 @@ class Trainer:
             raise ValueError(f"{given} was given without {other}: pass both or neither")
         x = np.asarray(x)
         if x.ndim < 2:
-            raise ValueError(f"{x_name} must be (N, features), got shape {x.shape}")
+            raise ValueError(f"{role} inputs must be (N, features), got shape {x.shape} ({x_name})")
         if len(x) == 0:
-            raise ValueError(f"{x_name} is empty (shape {x.shape}); pass at least one sample")
+            raise ValueError(f"{role} inputs are empty ({x_name} has shape {x.shape}); pass at least one sample")
         if x.dtype != dtype:
             x = x.astype(dtype)
         if not np.isfinite(x).all():
-            raise ValueError(f"{x_name} contains NaN or infinite values; clean them before training")
+            raise ValueError(f"{role} inputs contain NaN or infinite values ({x_name}); clean them before training")
         n_classes = getattr(network, "output_size", None)
         if n_classes is None:
-            n_classes = int(np.max(np.asarray(t))) + 1
-        t = check_labels(t, len(x), n_classes, name=t_name)
+            n_classes = int(np.max(np.asarray(t))) + 1 if np.size(t) else 1
+        t = check_labels(t, len(x), n_classes, name=f"{role} labels")
         return x, t
 
     # history shortcuts with the book's names

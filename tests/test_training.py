@@ -341,11 +341,11 @@ def test_train_step_is_the_book_step(mnist_sample):
 @pytest.mark.parametrize("kwargs, message", [
     (dict(epochs=-1), "epochs must be a non-negative integer, got -1"),
     (dict(epochs=2.5), "epochs must be a non-negative integer"),
-    (dict(mini_batch_size=0), "mini_batch_size must be an integer >= 1, got 0"),
-    (dict(mini_batch_size=True), "mini_batch_size must be an integer >= 1"),
-    (dict(evaluate_sample_num_per_epoch=0), "evaluate_sample_num_per_epoch must be an integer >= 1 or None"),
-    (dict(max_iterations=-5), "max_iterations must be an integer >= 1 or None"),
-    (dict(patience=0), "patience must be an integer >= 1 or None"),
+    (dict(mini_batch_size=0), "mini_batch_size must be a positive integer, got 0"),
+    (dict(mini_batch_size=True), "mini_batch_size must be a positive integer"),
+    (dict(evaluate_sample_num_per_epoch=0), "evaluate_sample_num_per_epoch must be a positive integer or None"),
+    (dict(max_iterations=-5), "max_iterations must be a positive integer or None"),
+    (dict(patience=0), "patience must be a positive integer or None"),
     (dict(patience=3), "early stopping needs validation data: pass x_val and t_val"),
     (dict(x_val=np.zeros((5, 784))), "x_val was given without t_val"),
     (dict(t_test=None), "x_test was given without t_test"),
@@ -360,10 +360,14 @@ def test_arguments_are_checked_at_the_boundary(mnist_sample, kwargs, message):
 def test_data_is_checked(mnist_sample):
     (x, t), _ = mnist_sample
     net = MultiLayerNet(784, [10], 10, seed=0)
-    with pytest.raises(ValueError, match="x_train is empty"):
+    with pytest.raises(ValueError, match=r"training inputs are empty \(x_train has shape \(0, 784\)\)"):
         Trainer(net, x[:0], t[:0], progress=False)
-    with pytest.raises(ValueError, match="t_train"):
+    with pytest.raises(ValueError, match="training labels has 9 labels but there are 10 samples"):
         Trainer(net, x[:10], t[:9], progress=False)
+    bad = x[:10].copy()
+    bad[3, 5] = np.nan
+    with pytest.raises(ValueError, match=r"validation inputs contain NaN.*\(x_val\)"):
+        Trainer(net, x[:10], t[:10], x_val=bad, t_val=t[:10], progress=False)
     with pytest.raises(TypeError, match="the network lacks"):
         Trainer(object(), x[:10], t[:10], progress=False)
     trainer = Trainer(net, x[:10], t[:10], progress=False, verbose=False)
