@@ -2,10 +2,12 @@
 
 Submodules by job: ``functions`` (activations, softmax, losses), ``layers`` (forward/backward
 pairs), ``initializers``, ``network`` (MultiLayerNet), ``optimizers``, ``training`` (Trainer),
+``early_stopping``, ``recipes`` (the playgrounds' training run),
 ``gradcheck``, ``data`` (MNIST), ``utils``, ``search`` (hyperparameter search), ``plotting``,
 ``widgets``, ``experiments`` (what each notebook figure computes) and ``exercises`` (checkers).
 """
 from .data import load_mnist
+from .early_stopping import EarlyStopping
 from .functions import (cross_entropy_error, elu, leaky_relu, log_softmax, mean_squared_error,
                         one_hot, relu, sigmoid, sigmoid_grad, softmax, tanh)
 from .gradcheck import (check_layer_gradients, check_network_gradients, numerical_gradient,
@@ -25,6 +27,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "load_mnist",
+    "EarlyStopping",
     "cross_entropy_error", "elu", "leaky_relu", "log_softmax", "mean_squared_error", "one_hot",
     "relu", "sigmoid", "sigmoid_grad", "softmax", "tanh",
     "check_layer_gradients", "check_network_gradients", "numerical_gradient",
