@@ -247,11 +247,6 @@ class Trainer:
     def test_acc_list(self):
         return self.history["test_acc"]
 
-    @property
-    def batch_size(self):
-        """Old name of ``mini_batch_size``."""
-        return self.mini_batch_size
-
     # ------------------------------------------------------------------ one step
     def train_step(self, x_batch, t_batch):
         """One step on one batch: gradient, divergence check, update, record; returns the loss.
@@ -307,24 +302,12 @@ class Trainer:
             raise RuntimeError(f"training has ended ({self.stop_reason}); build a new Trainer "
                                "(and network) to train again")
         epochs = self.epochs if epochs is None else _check_count("epochs", epochs, 0)
-        if self.max_iterations is not None:
-            target_iteration = self.iteration + self.max_iterations
-            target_epoch = None
-            total = self.max_iterations
-        else:
-            target_epoch = self.epoch + epochs
-            target_iteration = None
-            done_in_epoch = self._batch_in_epoch if self._order is not None else 0
-            total = max(epochs * self.iter_per_epoch - done_in_epoch, 0)
+        done, total = self._plan(epochs)
         with blas_thread_limit(self.blas_threads), _progress_bar(self.progress, total) as bar:
             if not self.history["train_acc"]:  # epoch 0: before any training
                 self._evaluate()
                 self._watch_validation()
-            while self.stop_reason is None:
-                if target_iteration is not None and self.iteration >= target_iteration:
-                    break
-                if target_epoch is not None and self.epoch >= target_epoch:
-                    break
+            while self.stop_reason is None and not done():
                 loss = self.train_step(*self._next_batch())
                 bar.update(1)
                 if self.diverged:
@@ -332,6 +315,15 @@ class Trainer:
                 if self._batch_in_epoch == self.iter_per_epoch:
                     self._end_epoch(bar, loss)
         return self.history
+
+    def _plan(self, epochs):
+        """(done, total): a test "has this call trained enough?" and the iterations it will take."""
+        if self.max_iterations is not None:
+            end = self.iteration + self.max_iterations
+            return (lambda: self.iteration >= end), self.max_iterations
+        end = self.epoch + epochs
+        done_in_epoch = self._batch_in_epoch if self._order is not None else 0
+        return (lambda: self.epoch >= end), max(epochs * self.iter_per_epoch - done_in_epoch, 0)
 
     def _end_epoch(self, bar, loss):
         self._order = None
