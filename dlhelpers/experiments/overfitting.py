@@ -8,7 +8,7 @@ import numpy as np
 
 from .. import search
 from ..data import load_mnist_cached as _mnist
-from ..early_stopping import early_stop_epoch
+from ..early_stopping import early_stop_epoch  # noqa: F401  (re-exported for notebook 05)
 from ..layers import Affine, Dropout
 from ..network import MultiLayerNet
 from ..playground_result import PlaygroundResult
