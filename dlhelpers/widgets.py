@@ -65,6 +65,8 @@ class InitStdControl(widgets.HBox):
             scheme = value
         else:
             scheme, std = "custom", float(value)
+            if not (math.isfinite(std) and std > 0):
+                raise ValueError(f"a custom weight_init_std must be a positive number, got {value!r}")
         # 130 px of description leave 250 px for the longest label, 'Glorot  sqrt(2/(n+m))'
         self.scheme = widgets.Dropdown(options=options, value=scheme, description=description,
                                        style=SLIDER_STYLE, layout=widgets.Layout(width="380px"))
@@ -72,7 +74,7 @@ class InitStdControl(widgets.HBox):
                                           description="std", continuous_update=False,
                                           readout_format=".1e", layout=widgets.Layout(width="300px"),
                                           style={"description_width": "40px"})
-        super().__init__([self.scheme, self.std])
+        super().__init__([self.scheme, self.std], layout=widgets.Layout(flex_flow="row wrap"))
         self.scheme.observe(self._sync, names="value")
         self.std.observe(self._sync, names="value")
         self._sync()

@@ -246,3 +246,9 @@ def test_recipes_use_the_shared_mnist_cache():
     assert np.shares_memory(xt, xt_all) and x.shape == (100, 784) and tt.shape == (50,)
     with pytest.raises(ValueError, match="n_train must be a positive integer"):
         recipes.mnist_sample(0, 10)
+
+
+@pytest.mark.parametrize("bad", [float("nan"), 0.0, -0.1])
+def test_init_control_refuses_a_bad_custom_std(bad):
+    with pytest.raises(ValueError, match="custom weight_init_std must be a positive number"):
+        dw.InitStdControl(bad)
