@@ -9,7 +9,8 @@ several repeats taken in turns; the median is reported.
     python benchmarks/bench_train.py --quick    # fewer repeats, for a smoke test
 
 dlhelpers is timed through the path its Trainer takes each iteration: np.take for the batch,
-``net.gradient(x, t, copy=False)`` (forward, loss, backward), ``optimizer.update(net.params, grads)``.
+``net.gradient(x, t, copy=False)`` (forward, loss, backward), ``optimizer.update(net.params, grads)``;
+the "Trainer.train_step" row adds the Trainer's own per-step work (divergence check, history).
 """
 import argparse
 import os
@@ -26,7 +27,7 @@ from threadpoolctl import threadpool_info, threadpool_limits
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from dlhelpers import MultiLayerNet, load_mnist, make_optimizer  # noqa: E402
+from dlhelpers import MultiLayerNet, Trainer, load_mnist, make_optimizer  # noqa: E402
 from reference_book_style import BookAdam, BookMLP, BookSGD  # noqa: E402
 
 HIDDEN = [100, 100, 100, 100]
@@ -83,6 +84,20 @@ def dlhelpers_step(x_train, t_train, optimizer_name, seed=0):
         grads = net.gradient(x, t, copy=False)
         opt.update(net.params, grads)
         return net.last_loss
+    return step, net
+
+
+def trainer_step(x_train, t_train, optimizer_name, seed=0):
+    """The same step through the public ``Trainer.train_step`` (batch drawn as above)."""
+    net = MultiLayerNet(784, HIDDEN, 10, activation="relu", weight_init_std="he", seed=seed)
+    trainer = Trainer(net, x_train, t_train, optimizer=optimizer_name,
+                      optimizer_param={"lr": LR[optimizer_name]}, verbose=False, progress=False)
+    rng = np.random.default_rng(seed)
+    n = len(x_train)
+
+    def step():
+        idx = rng.choice(n, BATCH)
+        return trainer.train_step(np.take(x_train, idx, axis=0), np.take(t_train, idx, axis=0))
     return step, net
 
 
@@ -210,11 +225,13 @@ def main(argv=None):
         return limit
 
     ours, book = "dlhelpers (float32)", "book-style NumPy (float64)"
+    stepper = "dlhelpers Trainer.train_step"
     theirs = f"PyTorch {torch.__version__} CPU (float32)" if torch is not None else None
     variants = {("matrix multiplies only (float32)", "-", 1): (matmul_floor_step(x_train)[0], blas(1))}
     for opt in ("sgd", "adam"):
         for threads in (1, 2):
             variants[(ours, opt, threads)] = (dlhelpers_step(x_train, t_idx, opt)[0], blas(threads))
+        variants[(stepper, opt, 1)] = (trainer_step(x_train, t_idx, opt)[0], blas(1))
         for threads in (1, 2):
             variants[(book, opt, threads)] = (book_step(x64, t_idx, opt)[0], blas(threads))
         if torch is not None:
@@ -247,6 +264,9 @@ def main(argv=None):
         print(f"  dlhelpers {opt}: 2 BLAS threads take {two / one:.2f}x the time of 1 thread")
     floor = results[("matrix multiplies only (float32)", "-", 1)]
     print(f"  dlhelpers sgd (1 thread) / matrix multiplies alone = {results[(ours, 'sgd', 1)] / floor:.2f}x")
+    for opt in ("sgd", "adam"):
+        print(f"  {opt}: Trainer.train_step / bare step (1 thread) = "
+              f"{results[(stepper, opt, 1)] / results[(ours, opt, 1)]:.2f}x")
     if torch is None:
         print("\n(PyTorch is not installed: its rows are skipped. It is not a course dependency.)")
 

@@ -2,10 +2,13 @@
 
 Submodules by job: ``functions`` (activations, softmax, losses), ``layers`` (forward/backward
 pairs), ``activations`` (the registry by name), ``initializers``, ``network`` (MultiLayerNet),
-``optimizers``, ``training`` (Trainer), ``gradcheck``, ``data`` (MNIST), ``utils``, ``search`` (hyperparameter search), ``plotting``,
+``optimizers``, ``training`` (Trainer), ``early_stopping``, ``recipes`` (the playgrounds' training
+run), ``gradcheck``, ``data`` (MNIST), ``utils``, ``search`` (hyperparameter search), ``parallel``
+(executors and the BLAS-thread limit), ``plotting``,
 ``widgets``, ``experiments`` (what each notebook figure computes) and ``exercises`` (checkers).
 """
 from .data import load_mnist
+from .early_stopping import EarlyStopping
 from .functions import (cross_entropy_error, elu, leaky_relu, log_softmax, mean_squared_error,
                         one_hot, relu, sigmoid, sigmoid_grad, softmax, tanh)
 from .activations import ACTIVATIONS, get_activation
@@ -27,6 +30,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "load_mnist",
+    "EarlyStopping",
     "cross_entropy_error", "elu", "leaky_relu", "log_softmax", "mean_squared_error", "one_hot",
     "relu", "sigmoid", "sigmoid_grad", "softmax", "tanh",
     "ACTIVATIONS", "get_activation",

@@ -11,8 +11,12 @@ import numpy as np
 
 from .functions import check_labels
 from .gradcheck import numerical_gradient as _numerical_gradient
+from .activations import ACTIVATIONS
 from .initializers import init_weights
 from .layers import Affine, BatchNormalization, Dropout, SoftmaxWithLoss, make_activation
+
+#: The activation layer classes (what :meth:`MultiLayerNet.hidden_activations` collects).
+ACTIVATION_LAYERS = tuple(a.layer for a in ACTIVATIONS.values())
 
 
 class MultiLayerNet:
@@ -44,6 +48,17 @@ class MultiLayerNet:
 
     Shapes: x (N, input_size) or (N, ...) whose trailing dims multiply to input_size; t (N,) class
     indices or (N, output_size) one-hot.
+
+    Attributes
+    ----------
+    params : dict name -> ndarray
+        W1, b1, [gamma1, beta1,] W2, ... The layers hold the same arrays.
+    layers : OrderedDict name -> Layer
+        Affine1, [BatchNorm1,] Activation1, [Dropout1,] Affine2, ... Code that needs a layer's
+        kind tests its class (``isinstance(layer, BatchNormalization)``), never its name.
+    last_loss : float or None
+        The loss of the last training-mode forward pass (set by :meth:`gradient` and by
+        ``loss(..., train_flg=True)``); None before the first one.
     """
 
     def __init__(self, input_size, hidden_size_list, output_size, activation="relu",
@@ -93,11 +108,13 @@ class MultiLayerNet:
             if use_dropout:
                 self.layers[f"Dropout{i}"] = Dropout(dropout_ratio, rng=self.rng)
         self.last_layer = SoftmaxWithLoss()
-        self._param_owner = {}
-        for layer_name, layer in self.layers.items():
-            suffix = "".join(ch for ch in layer_name if ch.isdigit())
-            for pname in layer.params:
-                self._param_owner[f"{pname}{suffix}"] = (layer, pname)
+        self.last_loss = None
+        self._param_owner = {}  # params key -> (layer, the layer's own parameter name)
+        for key, param in self.params.items():
+            for layer in self.layers.values():
+                for pname, held in layer.params.items():
+                    if held is param:
+                        self._param_owner[key] = (layer, pname)
 
     # ------------------------------------------------------------------ checks
     def _check_x(self, x):
@@ -139,7 +156,10 @@ class MultiLayerNet:
 
     def _loss(self, x, t, train_flg):
         scores = self._predict(x, train_flg)
-        return self.last_layer.forward(scores, t) + self.weight_decay_penalty()
+        loss = self.last_layer.forward(scores, t) + self.weight_decay_penalty()
+        if train_flg:
+            self.last_loss = loss
+        return loss
 
     def accuracy(self, x, t, batch_size=1000):
         """Fraction of samples whose highest score is the true class, in [0, 1]."""
@@ -165,7 +185,19 @@ class MultiLayerNet:
         """
         x = self._check_x(x)
         t = check_labels(t, x.shape[0], self.output_size)
-        self.last_loss = self._loss(x, t, True)
+        self._loss(x, t, True)
+        return self._backward(copy)
+
+    def backward(self, copy=True):
+        """Gradients of the last training-mode loss, ``loss(x, t, train_flg=True)``.
+
+        :meth:`gradient` is forward plus this backward in one call. Raises RuntimeError when no
+        training-mode forward pass has run yet (there is nothing to differentiate).
+        """
+        if self.last_loss is None:
+            raise RuntimeError("backward() needs a forward pass first: call "
+                               "net.loss(x, t, train_flg=True) before net.backward(), or use "
+                               "net.gradient(x, t), which does both")
         return self._backward(copy)
 
     def _backward(self, copy=False):
@@ -194,7 +226,7 @@ class MultiLayerNet:
         dropouts = [layer for layer in self.layers.values() if isinstance(layer, Dropout)]
         for layer in dropouts:
             layer.freeze_mask = True
-        saved = self._save_running_stats()
+        saved = self.get_state()
         try:
             self._loss(x, t, True)  # draws the masks that stay frozen below
             grads = {key: _numerical_gradient(lambda _: self._loss(x, t, True), param, h)
@@ -202,17 +234,43 @@ class MultiLayerNet:
         finally:
             for layer in dropouts:
                 layer.freeze_mask = False
-            self._restore_running_stats(saved)
+            self._set_running_stats(saved["running_stats"])
         return grads
 
-    def _save_running_stats(self):
-        return {name: (layer.running_mean.copy() if layer.running_mean is not None else None,
-                       layer.running_var.copy() if layer.running_var is not None else None)
-                for name, layer in self.layers.items() if isinstance(layer, BatchNormalization)}
+    # ------------------------------------------------------------------ state
+    def get_state(self):
+        """A deep copy of everything training changes: parameters and batch-norm running statistics.
 
-    def _restore_running_stats(self, saved):
-        for name, (mean, var) in saved.items():
-            self.layers[name].running_mean, self.layers[name].running_var = mean, var
+        Returns
+        -------
+        dict
+            ``{'params': {name: array}, 'running_stats': {layer name: (mean, var)}}``; mean and
+            var are (units,) arrays, or None before the layer's first training-mode pass.
+            Give it back to :meth:`set_state` to restore the network exactly (what early stopping
+            does with the best epoch's state).
+        """
+        stats = {name: (None if layer.running_mean is None else layer.running_mean.copy(),
+                        None if layer.running_var is None else layer.running_var.copy())
+                 for name, layer in self.layers.items() if isinstance(layer, BatchNormalization)}
+        return {"params": self.copy_params(), "running_stats": stats}
+
+    def set_state(self, state):
+        """Restore a :meth:`get_state` snapshot (values are copied; the snapshot stays usable)."""
+        if not isinstance(state, dict) or set(state) != {"params", "running_stats"}:
+            raise ValueError("set_state takes the dict returned by get_state(), with keys "
+                             "'params' and 'running_stats'")
+        missing = set(self.params) - set(state["params"])
+        if missing:
+            raise ValueError(f"the state lacks parameters {sorted(missing)}; was it taken from a "
+                             "network of another architecture?")
+        self.set_params(state["params"])
+        self._set_running_stats(state["running_stats"])
+
+    def _set_running_stats(self, stats):
+        for name, (mean, var) in stats.items():
+            layer = self.layers[name]
+            layer.running_mean = None if mean is None else mean.copy()
+            layer.running_var = None if var is None else var.copy()
 
     # ------------------------------------------------------------------ helpers
     def freeze_dropout_masks(self, frozen=True):
@@ -225,9 +283,9 @@ class MultiLayerNet:
         """Outputs of every activation layer in test mode: a list of (N, units) arrays."""
         x = self._check_x(x)
         outs = []
-        for name, layer in self.layers.items():
+        for layer in self.layers.values():
             x = layer.forward(x, False)
-            if name.startswith("Activation"):
+            if isinstance(layer, ACTIVATION_LAYERS):
                 outs.append(x)
         return outs
 
@@ -237,7 +295,14 @@ class MultiLayerNet:
 
     def set_params(self, params):
         """Copy values into the existing parameter arrays (keeps the layers' references valid)."""
+        unknown = set(params) - set(self.params)
+        if unknown:
+            raise ValueError(f"unknown parameter names {sorted(unknown)}; this network has "
+                             f"{list(self.params)}")
         for key, value in params.items():
+            if np.shape(value) != self.params[key].shape:
+                raise ValueError(f"parameter {key} has shape {self.params[key].shape}, got "
+                                 f"{np.shape(value)}")
             self.params[key][...] = value
 
     def __repr__(self):

@@ -1,24 +1,33 @@
-"""The course's interactive controls and playgrounds (ipywidgets).
+"""The course's interactive controls and playgrounds (ipywidgets 7.7 and 8.x).
 
 Three standard controls appear in every notebook: :func:`learning_rate_slider`,
 :class:`InitStdControl` (log slider plus named schemes) and :func:`dropout_slider`.
 A :class:`Playground` ties controls to a compute function and a drawing function; every change
-recomputes and redraws in place, and errors are shown to the reader instead of being swallowed.
+recomputes and redraws in place, keeps the previous run as a faint ghost (for draw functions that
+take ``previous``), shows diverged settings in red, and shows errors instead of swallowing them.
 Anything that trains uses ``continuous_update=False`` so work waits for the slider's release.
+The training recipe behind the training playgrounds is :mod:`dlhelpers.recipes`.
+
+Only APIs present in both ipywidgets 7.7 (what Colab ships) and 8.x are used.
 
 Testing without a browser: set ``control.value = ...``; the observers run synchronously, so
 ``playground.result``, ``.figure``, ``.error`` and ``.n_updates`` change before the next line.
 """
+import inspect
 import io
+import math
 import time
 import traceback
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
-import numpy as np
+import traitlets
 from IPython.display import Image, clear_output, display
 
-from .plotting import plot_accuracy, plot_loss_curves
+from .playground_result import PlaygroundResult
+from .recipes import draw_training_run, train_small_net
+
+ERROR_COLOR = "#b00020"
 
 SLIDER_LAYOUT = widgets.Layout(width="420px")
 SLIDER_STYLE = {"description_width": "130px"}
@@ -45,7 +54,7 @@ class InitStdControl(widgets.HBox):
     slider's number when the scheme is 'custom std'. Observers of ``value`` fire on either change.
     """
 
-    value = widgets.widgets.trait_types.traitlets.Any()
+    value = traitlets.Any()
 
     def __init__(self, value="he", schemes=("he", "xavier"), std=0.01, min_exp=-4, max_exp=1,
                  description="weight init"):
@@ -56,13 +65,16 @@ class InitStdControl(widgets.HBox):
             scheme = value
         else:
             scheme, std = "custom", float(value)
+            if not (math.isfinite(std) and std > 0):
+                raise ValueError(f"a custom weight_init_std must be a positive number, got {value!r}")
+        # 130 px of description leave 250 px for the longest label, 'Glorot  sqrt(2/(n+m))'
         self.scheme = widgets.Dropdown(options=options, value=scheme, description=description,
-                                       style=SLIDER_STYLE, layout=widgets.Layout(width="260px"))
+                                       style=SLIDER_STYLE, layout=widgets.Layout(width="380px"))
         self.std = widgets.FloatLogSlider(value=std, base=10, min=min_exp, max=max_exp, step=0.1,
                                           description="std", continuous_update=False,
                                           readout_format=".1e", layout=widgets.Layout(width="300px"),
                                           style={"description_width": "40px"})
-        super().__init__([self.scheme, self.std])
+        super().__init__([self.scheme, self.std], layout=widgets.Layout(flex_flow="row wrap"))
         self.scheme.observe(self._sync, names="value")
         self.std.observe(self._sync, names="value")
         self._sync()
@@ -78,11 +90,6 @@ class InitStdControl(widgets.HBox):
         self.value = float(self.std.value) if custom else self.scheme.value
 
 
-def init_std_control(value="he", **kwargs):
-    """Shortcut for :class:`InitStdControl`."""
-    return InitStdControl(value=value, **kwargs)
-
-
 class Playground:
     """Controls -> compute -> draw, redrawn in place on every change.
 
@@ -91,22 +98,34 @@ class Playground:
     controls : dict name -> widget
         Each widget's ``value`` is passed to ``compute`` under its name.
     compute : callable(**values) -> result
-    draw : callable(result, values) -> matplotlib Figure
+        Preferably a :class:`dlhelpers.playground_result.PlaygroundResult` (or subclass): its
+        ``message`` is shown under the controls, in red when ``diverged`` is True.
+    draw : callable(result, values) or callable(result, values, previous) -> matplotlib Figure
+        If ``draw`` has a parameter named ``previous`` it receives the result of the last
+        successful update (None the first time), to draw as a faint ghost beside the new one.
     title : str, optional
         Shown above the controls.
+    columns : int
+        Controls per row.
 
-    Attributes after each update: ``result``, ``figure`` (closed after display), ``values``,
-    ``error`` (the exception text, or None), ``status`` (an HTML widget), ``latency`` (seconds),
-    ``n_updates``.
+    A control value that is NaN, infinite or outside the slider's range never reaches
+    ``compute``: the update is refused with a red message naming the control. An exception in
+    ``compute`` or ``draw`` is shown (type, message, short traceback) and stored in ``error``;
+    figures a failing ``draw`` opened are closed.
+
+    Attributes after each update: ``result``, ``previous`` (the result before it), ``figure``
+    (closed after display), ``values``, ``error`` (the exception text, or None), ``status`` (an
+    HTML widget), ``latency`` (seconds), ``n_updates``.
     """
 
     def __init__(self, controls, compute, draw, title=None, columns=1):
         self.controls = dict(controls)
         self.compute = compute
         self.draw = draw
+        self._draw_takes_previous = _takes_parameter(draw, "previous")
         self.out = widgets.Output(layout=widgets.Layout(min_height="260px"))
         self.status = widgets.HTML(value="")
-        self.result = self.figure = self.error = None
+        self.result = self.previous = self.figure = self.error = None
         self.values = {}
         self.latency = None
         self.n_updates = 0
@@ -128,17 +147,23 @@ class Playground:
     def update(self):
         """Recompute and redraw with the controls' current values."""
         self.values = {name: control.value for name, control in self.controls.items()}
-        self.status.value = "<span style='color:#777'>working…</span>"
         start = time.perf_counter()
+        refusal = _invalid_control_value(self.controls)
+        if refusal is not None:
+            self._show_error(refusal, None, start)
+            return
+        self.status.value = "<span style='color:#777'>working…</span>"
+        open_figures = set(plt.get_fignums())
         try:
-            self.result = self.compute(**self.values)
-            figure = self.draw(self.result, self.values)
+            result = self.compute(**self.values)
+            if self._draw_takes_previous:
+                figure = self.draw(result, self.values, previous=self.result)
+            else:
+                figure = self.draw(result, self.values)
         except Exception as err:  # shown to the reader; the playground stays usable
-            self.error = f"{type(err).__name__}: {err}"
-            self.latency = time.perf_counter() - start
-            self.status.value = (f"<pre style='color:#b00020;white-space:pre-wrap'>{_escape(self.error)}\n"
-                                 f"{_escape(_short_traceback(err))}</pre>")
-            self.n_updates += 1
+            for number in set(plt.get_fignums()) - open_figures:
+                plt.close(number)
+            self._show_error(f"{type(err).__name__}: {err}", err, start)
             return
         self.error = None
         if _in_kernel():
@@ -147,16 +172,55 @@ class Playground:
                 clear_output(wait=True)
                 display(Image(data=png, format="png"))
         plt.close(figure)
+        self.previous, self.result = self.result, result
         self.figure = figure
         self.latency = time.perf_counter() - start
-        note = getattr(self.result, "message", None) or ""
-        color = "#b00020" if getattr(self.result, "diverged", False) else "#555"
+        note, diverged = "", False
+        if isinstance(result, PlaygroundResult):
+            note, diverged = result.message, result.diverged
+        color = ERROR_COLOR if diverged else "#555"
         self.status.value = (f"<span style='color:{color}'>{_escape(note)}</span> "
                              f"<span style='color:#999'>(updated in {self.latency:.2f} s)</span>")
         self.n_updates += 1
 
+    def _show_error(self, text, err, start):
+        self.error = text
+        self.latency = time.perf_counter() - start
+        detail = f"\n{_escape(_short_traceback(err))}" if err is not None else ""
+        self.status.value = (f"<pre style='color:{ERROR_COLOR};white-space:pre-wrap'>"
+                             f"{_escape(text)}{detail}</pre>")
+        self.n_updates += 1
+
     def _ipython_display_(self):
         display(self.widget)
+
+
+def _takes_parameter(fn, name):
+    try:
+        return name in inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def _invalid_control_value(controls):
+    """A message naming the first control whose value is NaN, infinite or out of range, else None."""
+    for name, control in controls.items():
+        checked = control.std if isinstance(control, InitStdControl) else control
+        value = checked.value
+        if isinstance(control, InitStdControl) and control.scheme.value != "custom":
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            continue
+        if not math.isfinite(value):
+            return f"{name} = {value} is not a number; move the slider to a valid value"
+        low, high = getattr(checked, "min", None), getattr(checked, "max", None)
+        if low is None or high is None:
+            continue
+        if isinstance(checked, widgets.FloatLogSlider):
+            low, high = checked.base ** low, checked.base ** high
+        if not low * (1 - 1e-9) <= value <= high * (1 + 1e-9) + 1e-12:
+            return f"{name} = {value:g} is outside [{low:g}, {high:g}]; pick a value in that range"
+    return None
 
 
 def _figure_png(figure):
@@ -190,76 +254,14 @@ def _short_traceback(err, limit=3):
 
 
 # ---------------------------------------------------------------------- MNIST training playground
-_SAMPLE_CACHE = {}
-
-
-def mnist_sample(n_train=1000, n_test=500):
-    """Leading ``n_train`` / ``n_test`` images of the bundled sample (cached; class-balanced order)."""
-    key = (n_train, n_test)
-    if key not in _SAMPLE_CACHE:
-        from .data import load_mnist
-        (x, t), (xt, tt) = load_mnist()
-        _SAMPLE_CACHE[key] = (x[:n_train], t[:n_train], xt[:n_test], tt[:n_test])
-    return _SAMPLE_CACHE[key]
-
-
-class TrainingRun:
-    """What one playground training produced: the trainer's history and a one-line summary."""
-
-    def __init__(self, trainer):
-        self.trainer = trainer
-        self.history = trainer.history
-        self.diverged = trainer.diverged
-        self.final_train_acc = self.history["train_acc"][-1]
-        self.final_test_acc = self.history["test_acc"][-1]
-        self.message = trainer.stop_reason or (
-            f"final train acc {self.final_train_acc:.3f}, test acc {self.final_test_acc:.3f}")
-
-
-def train_small_net(lr=0.1, weight_init_std="he", dropout_ratio=0.0, hidden_size_list=(50, 50),
-                    n_train=1000, n_test=500, epochs=8, batch_size=100, optimizer="sgd",
-                    activation="relu", use_batchnorm=False, weight_decay_lambda=0.0,
-                    optimizer_param=None, seed=0):
-    """Train a small MultiLayerNet on the bundled sample; returns a :class:`TrainingRun`.
-
-    Defaults train in well under a second on two cores.
-    """
-    from .network import MultiLayerNet
-    from .training import Trainer
-    x, t, xt, tt = mnist_sample(n_train, n_test)
-    net = MultiLayerNet(784, list(hidden_size_list), 10, activation=activation,
-                        weight_init_std=weight_init_std, weight_decay_lambda=weight_decay_lambda,
-                        use_dropout=dropout_ratio > 0, dropout_ratio=dropout_ratio,
-                        use_batchnorm=use_batchnorm, seed=seed)
-    params = {"lr": lr, **(optimizer_param or {})}
-    trainer = Trainer(net, x, t, xt, tt, epochs=epochs, mini_batch_size=batch_size,
-                      optimizer=optimizer, optimizer_param=params, seed=seed, verbose=False,
-                      progress=False)
-    trainer.train()
-    return TrainingRun(trainer)
-
-
-def draw_training_run(run, values=None, title=None):
-    """Loss per iteration (left) and train/test accuracy per epoch (right)."""
-    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(8.4, 3.0))
-    losses = np.asarray(run.history["train_loss"], dtype=float)
-    plot_loss_curves({"train loss": losses}, ax=ax_loss, smooth=5)
-    if len(losses) and np.isfinite(losses).all() and losses.max() > 20 * max(losses.min(), 1e-3):
-        ax_loss.set_yscale("log")
-    plot_accuracy(run.history, ax=ax_acc)
-    if title:
-        fig.suptitle(title)
-    fig.tight_layout()
-    return fig
-
-
 class TrainingPlayground(Playground):
     """Train a small net on the bundled MNIST sample and redraw its loss and accuracy curves.
 
     The three course controls are ``controls['lr']``, ``controls['weight_init_std']`` and
     ``controls['dropout_ratio']``; ``extra_controls`` adds topic controls whose names are keyword
     arguments of :func:`train_small_net` (e.g. ``use_batchnorm``, ``weight_decay_lambda``,
-    ``optimizer``, ``activation``). ``fixed`` sets other keyword arguments once.
+    ``optimizer``, ``activation``). ``fixed`` sets other keyword arguments once. The previous
+    run stays on the figure as a grey ghost.
     """
 
     def __init__(self, lr=0.1, weight_init_std="he", dropout_ratio=0.0, extra_controls=None,

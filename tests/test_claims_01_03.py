@@ -97,7 +97,7 @@ def test_batches_raise_throughput(mnist):
 def test_two_layer_net_learns_mnist_in_twenty_epochs(mnist):
     (x, t), (xt, tt) = mnist
     net = MultiLayerNet(784, [50], 10, weight_init_std=0.01, seed=42)
-    trainer = Trainer(net, x, t, xt, tt, epochs=20, mini_batch_size=100, optimizer="sgd",
+    trainer = Trainer(net, x, t, x_test=xt, t_test=tt, epochs=20, mini_batch_size=100, optimizer="sgd",
                       optimizer_param={"lr": 0.1}, seed=42, verbose=False, progress=False)
     h = trainer.train()
     assert h["train_loss"][0] > 2.2 and np.mean(h["train_loss"][-40:]) < 0.4

@@ -200,7 +200,7 @@ def nb06_rounds():
 
 def test_the_best_random_search_trials_have_learning_rates_above_1e_3(nb06_rounds):
     coarse, _ = nb06_rounds
-    assert demos.BOOK_RANGES == {"lr": (1e-6, 1e-2), "weight_decay": (1e-8, 1e-4)}
+    assert demos.BOOK_RANGES == {"lr": (1e-6, 1e-2), "weight_decay_lambda": (1e-8, 1e-4)}
     lrs = coarse.values("lr")
     assert lrs.min() >= 1e-6 and lrs.max() <= 1e-2
     assert all(t.params["lr"] > 1e-3 for t in coarse.best(5))

@@ -198,7 +198,7 @@ def test_reaches_full_training_accuracy_on_100_images(mnist_sample):
     x, t = x_train[:100], t_train[:100]
     net = MultiLayerNet(784, [50], 10, seed=0)
     assert net.accuracy(x, t) < 0.5
-    trainer = Trainer(net, x, t, x_test[:100], t_test[:100], epochs=40, mini_batch_size=20,
+    trainer = Trainer(net, x, t, x_test=x_test[:100], t_test=t_test[:100], epochs=40, mini_batch_size=20,
                       optimizer="adam", optimizer_param={"lr": 0.003}, seed=0, verbose=False,
                       progress=False)
     trainer.train()
@@ -226,3 +226,59 @@ def test_batchnorm_network_predicts_a_single_sample_in_test_mode(mnist_sample):
     batch = net.predict(x_train[:5])
     for i in range(5):
         np.testing.assert_allclose(net.predict(x_train[i:i + 1])[0], batch[i], rtol=1e-5, atol=1e-6)
+
+
+def test_get_and_set_state_cover_weights_and_batchnorm_statistics(mnist_sample):
+    (x, t), _ = mnist_sample
+    net = MultiLayerNet(784, [20, 20], 10, use_batchnorm=True, seed=0)
+    net.gradient(x[:50], t[:50])
+    state = net.get_state()
+    assert set(state["running_stats"]) == {"BatchNorm1", "BatchNorm2"}
+    scores = net.predict(x[:20])
+    for start in range(50, 500, 50):  # training changes both the weights and the running statistics
+        grads = net.gradient(x[start:start + 50], t[start:start + 50])
+        for key in net.params:
+            net.params[key] -= 0.1 * grads[key]
+    assert not np.allclose(net.predict(x[:20]), scores)
+    W1 = net.params["W1"]
+    net.set_state(state)
+    np.testing.assert_array_equal(net.predict(x[:20]), scores)
+    assert net.params["W1"] is W1  # restored in place: the layers still hold the same arrays
+    net.gradient(x[:50], t[:50])  # the snapshot is a copy: training on does not change it
+    net.set_state(state)
+    np.testing.assert_array_equal(net.predict(x[:20]), scores)
+    with pytest.raises(ValueError, match="get_state"):
+        net.set_state(state["params"])
+
+
+def test_backward_needs_a_training_forward_pass_first(mnist_sample):
+    (x, t), _ = mnist_sample
+    net = MultiLayerNet(784, [10], 10, seed=0)
+    with pytest.raises(RuntimeError, match=r"forward pass first.*train_flg=True"):
+        net.backward()
+    loss = net.loss(x[:20], t[:20], train_flg=True)
+    assert net.last_loss == loss
+    grads = net.backward()
+    expected = net.gradient(x[:20], t[:20])
+    for key in expected:
+        np.testing.assert_array_equal(grads[key], expected[key])
+
+
+def test_layers_are_recognised_by_class_not_by_name(mnist_sample):
+    (x, _), _ = mnist_sample
+    net = MultiLayerNet(784, [12, 8], 10, activation="tanh", use_dropout=True, use_batchnorm=True, seed=0)
+    renamed = type(net.layers)((f"layer{i}", layer) for i, layer in enumerate(net.layers.values()))
+    net.layers = renamed
+    outs = net.hidden_activations(x[:5])
+    assert [o.shape for o in outs] == [(5, 12), (5, 8)]
+    assert all(np.abs(o).max() <= 1 for o in outs)  # tanh outputs, not batch-norm outputs
+    state = MultiLayerNet(784, [12, 8], 10, use_batchnorm=True, seed=0).get_state()
+    assert len(state["running_stats"]) == 2
+
+
+def test_set_params_refuses_unknown_names_and_wrong_shapes():
+    net = MultiLayerNet(4, [3], 2, seed=0)
+    with pytest.raises(ValueError, match="unknown parameter names"):
+        net.set_params({"W9": np.zeros((4, 3))})
+    with pytest.raises(ValueError, match=r"W1 has shape \(4, 3\)"):
+        net.set_params({"W1": np.zeros((3, 4))})

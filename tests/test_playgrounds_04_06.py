@@ -98,7 +98,7 @@ def test_search_playground_controls():
     assert pg.result.result.best_trial.score > first.result.best_trial.score + 0.2
 
     pg.controls["wd_exponents"].value = (-2.0, -1.0)  # strong weight decay everywhere
-    assert pg.result.result.values("weight_decay").min() >= 1e-2
+    assert pg.result.result.values("weight_decay_lambda").min() >= 1e-2
 
     pg.controls["lr"].value = 1e-5  # your pick: far too small to learn in 6 epochs
     assert pg.result.pick.params["lr"] == pytest.approx(1e-5) and pg.result.pick.score < 0.3

@@ -1,19 +1,52 @@
-"""The Trainer: history bookkeeping, divergence stop, early stopping, schedules, update ratios."""
+"""The Trainer: data roles, history bookkeeping, divergence stop, early stopping, resuming,
+schedules, update ratios, progress bar and argument checks."""
 import numpy as np
 import pytest
 
+from dlhelpers.early_stopping import EarlyStopping, early_stop_epoch
 from dlhelpers.network import MultiLayerNet
 from dlhelpers.optimizers import StepDecay
 from dlhelpers.training import Trainer, TrainingDiverged
 
 
-def make_trainer(data, n_train=300, hidden=(30,), **kwargs):
+def make_trainer(data, n_train=300, hidden=(30,), use_batchnorm=False, **kwargs):
     (x_train, t_train), (x_test, t_test) = data
-    net = MultiLayerNet(784, list(hidden), 10, seed=kwargs.pop("net_seed", 0))
+    net = MultiLayerNet(784, list(hidden), 10, use_batchnorm=use_batchnorm, seed=kwargs.pop("net_seed", 0))
     options = dict(epochs=3, mini_batch_size=50, optimizer="sgd", optimizer_param={"lr": 0.1},
-                   seed=0, verbose=False, progress=False)
+                   seed=0, verbose=False, progress=False, x_test=x_test[:200], t_test=t_test[:200])
     options.update(kwargs)
-    return Trainer(net, x_train[:n_train], t_train[:n_train], x_test[:200], t_test[:200], **options)
+    return Trainer(net, x_train[:n_train], t_train[:n_train], **options)
+
+
+class ScriptedNet:
+    """Follows the Trainer's network API; its loss follows a script and it records each batch.
+
+    The inputs are sample ids (one feature), so the batches show which samples were visited.
+    """
+
+    output_size = 3
+
+    def __init__(self, losses=None):
+        self.params = {"W": np.zeros((1, 3), np.float32)}
+        self.losses = list(losses) if losses is not None else None
+        self.batches = []
+        self.last_loss = None
+
+    def gradient(self, x, t, copy=False):
+        self.batches.append(x[:, 0].astype(int))
+        step = len(self.batches) - 1
+        self.last_loss = self.losses[step] if self.losses and step < len(self.losses) else 1.0
+        return {"W": np.zeros((1, 3), np.float32)}
+
+    def accuracy(self, x, t):
+        return 0.5
+
+
+def scripted_trainer(n=12, losses=None, **kwargs):
+    ids = np.arange(n, dtype=np.float32).reshape(n, 1)
+    options = dict(epochs=3, mini_batch_size=4, seed=0, verbose=False, progress=False)
+    options.update(kwargs)
+    return Trainer(ScriptedNet(losses), ids, np.arange(n) % 3, **options)
 
 
 def test_history_lengths_and_learning(mnist_sample):
@@ -36,25 +69,62 @@ def test_max_iterations_gives_exactly_that_many_losses(mnist_sample):
     trainer = make_trainer(mnist_sample, epochs=100, max_iterations=14)
     history = trainer.train()
     assert len(history["train_loss"]) == 14 and trainer.iteration == 14
-    assert trainer.epochs == 3  # ceil(14 / 6)
-    assert len(history["train_acc"]) == 3 + 1  # the partial last epoch is evaluated too
+    assert trainer.epoch == 2  # 6 iterations per epoch: two whole epochs and 2 steps of the third
+    assert len(history["train_acc"]) == 2 + 1  # a partial epoch is not evaluated
+    assert len(history["lr"]) == 3  # ... but it was started
 
 
-def test_each_epoch_visits_every_sample_once(mnist_sample):
-    (x_train, t_train), _ = mnist_sample
-    trainer = make_trainer(mnist_sample, n_train=120, epochs=2, mini_batch_size=40)
-    seen = []
-    original = trainer.network.gradient
-
-    def spy(x, t, copy=True):
-        seen.append(x.copy())
-        return original(x, t, copy=copy)
-    trainer.network.gradient = spy
+def test_every_epoch_visits_every_sample_exactly_once():
+    trainer = scripted_trainer(n=12, epochs=4, mini_batch_size=4)
     trainer.train()
-    assert len(seen) == 6 and all(b.shape == (40, 784) for b in seen)
-    first_epoch = np.concatenate(seen[:3])
-    rows = {r.tobytes() for r in first_epoch}
-    assert rows == {r.tobytes() for r in x_train[:120]}  # a permutation: no repeats, none missed
+    batches = trainer.network.batches
+    assert len(batches) == 4 * 3 and all(len(b) == 4 for b in batches)
+    epochs = [np.concatenate(batches[3 * e:3 * e + 3]) for e in range(4)]
+    for order in epochs:
+        assert sorted(order) == list(range(12))  # no repeats, none missed, in EVERY epoch
+    assert len({tuple(order) for order in epochs}) == 4  # a fresh permutation per epoch
+
+
+def test_a_remainder_is_skipped_without_repeats():
+    trainer = scripted_trainer(n=14, epochs=3, mini_batch_size=4)  # 3 batches of 4; 2 left over
+    trainer.train()
+    batches = trainer.network.batches
+    for e in range(3):
+        order = np.concatenate(batches[3 * e:3 * e + 3])
+        assert len(set(order)) == 12 and set(order) <= set(range(14))
+
+
+def test_data_roles_are_kept_apart(mnist_sample):
+    (x_train, t_train), (x_test, t_test) = mnist_sample
+    x_val, t_val = x_train[1000:1100], t_train[1000:1100]
+    trainer = make_trainer(mnist_sample, epochs=2, x_val=x_val, t_val=t_val)
+    history = trainer.train()
+    net = trainer.network
+    assert len(history["train_acc"]) == len(history["val_acc"]) == len(history["test_acc"]) == 3
+    assert history["val_acc"][-1] == net.accuracy(x_val, t_val)
+    assert history["test_acc"][-1] == net.accuracy(x_test[:200], t_test[:200])
+    only_val = make_trainer(mnist_sample, epochs=1, x_test=None, t_test=None, x_val=x_val, t_val=t_val)
+    only_val.train()
+    assert len(only_val.history["val_acc"]) == 2 and only_val.history["test_acc"] == []
+
+
+def test_a_positional_fourth_argument_is_refused(mnist_sample):
+    (x, t), _ = mnist_sample
+    net = MultiLayerNet(784, [10], 10, seed=0)
+    with pytest.raises(TypeError, match="by keyword.*x_val=x_val"):
+        Trainer(net, x[:100], t[:100], x[100:200], t[100:200], progress=False)
+
+
+def test_babysitting_runs_record_a_validation_curve():
+    """Notebook 06's babysitting figure plots history['val_acc']: the validation data must go there."""
+    from dlhelpers.experiments import babysitting
+    from dlhelpers.experiments.search_demos import search_data
+    trainer = babysitting.overfit_tiny_subset(n=20, epochs=3)
+    _, (x_val, t_val) = search_data()
+    assert len(trainer.history["val_acc"]) == 3 + 1
+    assert trainer.history["test_acc"] == []
+    assert np.array_equal(trainer.x_val, x_val) and np.array_equal(trainer.t_val, t_val)
+    assert trainer.history["val_acc"][-1] == trainer.network.accuracy(x_val, t_val)
 
 
 def test_divergence_stops_cleanly_with_a_message(mnist_sample, capsys):
@@ -71,6 +141,22 @@ def test_divergence_stops_cleanly_with_a_message(mnist_sample, capsys):
     assert "learning rate (20)" in trainer.stop_reason and "too large" in trainer.stop_reason
     assert trainer.stop_reason in capsys.readouterr().out
     assert len(history["train_acc"]) == 1  # stopped inside epoch 1: only the initial evaluation
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf")])
+def test_a_nan_or_infinite_loss_stops_at_once(bad):
+    # the loss never passes the "too large" threshold first: only the finiteness check catches it
+    trainer = scripted_trainer(losses=[2.3, 2.2, bad, 2.0, 1.9], epochs=3)
+    trainer.train()
+    assert trainer.diverged and trainer.iteration == 3
+    assert f"iteration 3 (epoch 1): the loss became {bad:.4g}" in trainer.stop_reason
+    assert np.isnan(trainer.history["train_loss"][-1]) == np.isnan(bad)
+
+
+def test_a_nan_first_loss_stops_at_once():
+    trainer = scripted_trainer(losses=[float("nan"), 2.3, 2.2], epochs=3)
+    trainer.train()
+    assert trainer.diverged and trainer.iteration == 1
 
 
 def test_divergence_can_raise(mnist_sample):
@@ -93,11 +179,81 @@ def test_early_stopping_restores_the_best_weights(mnist_sample):
     stopped_at = len(val) - 1  # val[0] is measured before training
     assert stopped_at < 60
     best = trainer.best_epoch
-    assert val[best] == max(val[1:])
+    assert best == int(np.argmax(val))  # the first epoch reaching the maximum, epoch 0 included
     assert stopped_at - best == 3  # no improvement for exactly `patience` epochs
     assert val[-1] < val[best]  # the last weights were worse ...
     assert trainer.network.accuracy(x_val, t_val) == val[best]  # ... and the best ones are back
     assert f"epoch {best}" in trainer.stop_reason
+    with pytest.raises(RuntimeError, match="training has ended"):
+        trainer.train()
+
+
+def test_early_stopping_restores_batchnorm_running_statistics(mnist_sample):
+    (x_train, t_train), _ = mnist_sample
+    x_val = x_train[1000:1200]
+    t_val = np.random.default_rng(0).integers(0, 10, 200)  # random labels: patience runs out
+    options = dict(hidden=(20,), use_batchnorm=True, epochs=40, optimizer_param={"lr": 0.5},
+                   x_val=x_val, t_val=t_val)
+    stopped = make_trainer(mnist_sample, patience=3, **options)
+    stopped.train()
+    best = stopped.best_epoch
+    assert stopped.stop_reason.startswith("early stop") and best is not None
+    # the same run without early stopping, up to the best epoch: the state to be restored
+    replay = make_trainer(mnist_sample, **{**options, "epochs": best})
+    replay.train()
+    want, got = replay.network.get_state(), stopped.network.get_state()
+    for key in want["params"]:
+        np.testing.assert_array_equal(got["params"][key], want["params"][key])
+    for name, (mean, var) in want["running_stats"].items():
+        if best > 0:
+            assert mean is not None
+        np.testing.assert_array_equal(got["running_stats"][name][0], mean)
+        np.testing.assert_array_equal(got["running_stats"][name][1], var)
+
+
+@pytest.mark.parametrize("curve, patience, expected", [
+    ([0.5, 0.4, 0.45, 0.3], 3, (3, 0)),          # epoch 0 counts: nothing beats it
+    ([0.1, 0.5, 0.5, 0.5], 2, (3, 1)),           # a tie is no improvement
+    ([0.1, 0.5, 0.4, 0.6, 0.5, 0.5], 3, (None, 3)),
+    ([0.1, 0.2, 0.3], 1, (None, 2)),
+])
+def test_early_stopping_rule(curve, patience, expected):
+    assert early_stop_epoch(curve, patience) == expected
+    rule = EarlyStopping(patience)
+    fired = [rule.update(epoch, score) for epoch, score in enumerate(curve)]
+    assert rule.best_epoch == expected[1]
+    assert (fired.index(True) if True in fired else None) == expected[0]
+
+
+@pytest.mark.parametrize("patience", [0, -1, 2.5, True, None])
+def test_early_stopping_patience_is_checked(patience):
+    with pytest.raises(ValueError, match="patience must be a positive integer"):
+        EarlyStopping(patience)
+
+
+def test_training_again_continues_where_it_stopped(mnist_sample):
+    options = dict(hidden=(20,), optimizer="momentum", optimizer_param={"lr": 0.05})
+    once = make_trainer(mnist_sample, epochs=5, **options)
+    once.train()
+    twice = make_trainer(mnist_sample, epochs=2, **options)
+    twice.train()
+    twice.train(epochs=3)
+    assert twice.epoch == once.epoch == 5 and twice.iteration == once.iteration == 30
+    for key in ("train_loss", "train_acc", "test_acc", "lr"):
+        assert twice.history[key] == once.history[key], key
+    for key, value in once.network.params.items():
+        np.testing.assert_array_equal(twice.network.params[key], value)
+
+
+def test_training_again_continues_a_half_finished_epoch(mnist_sample):
+    whole = make_trainer(mnist_sample, epochs=100, max_iterations=15)
+    whole.train()
+    pieces = make_trainer(mnist_sample, epochs=100, max_iterations=5)
+    for _ in range(3):
+        pieces.train()
+    assert pieces.iteration == 15 and pieces.epoch == whole.epoch == 2
+    assert pieces.history["train_loss"] == whole.history["train_loss"]
+    assert pieces.history["train_acc"] == whole.history["train_acc"]
 
 
 def test_learning_rate_schedule_is_applied_per_epoch(mnist_sample):
@@ -159,7 +315,61 @@ def test_blas_threads_are_limited_while_training_and_restored(mnist_sample):
     assert blas_threads() == before
 
 
-def test_progress_bar_runs(mnist_sample):
-    trainer = make_trainer(mnist_sample, epochs=1, progress=True)
+def test_progress_bar_shows_iterations_epoch_and_loss(mnist_sample, capsys):
+    trainer = make_trainer(mnist_sample, epochs=2, progress=True)
     trainer.train()
-    assert len(trainer.history["train_loss"]) == 6
+    err = capsys.readouterr().err
+    assert "training" in err and "12/12" in err  # 2 epochs x 6 iterations, counted to the end
+    last_loss = trainer.history["train_loss"][-1]
+    assert "epoch=2" in err and f"loss={last_loss:.3f}" in err
+
+
+def test_no_progress_bar_when_switched_off(mnist_sample, capsys):
+    make_trainer(mnist_sample, epochs=1, progress=False).train()
+    assert capsys.readouterr().err == ""
+
+
+def test_train_step_is_the_book_step(mnist_sample):
+    (x, t), _ = mnist_sample
+    trainer = make_trainer(mnist_sample)
+    before = trainer.network.copy_params()
+    loss = trainer.train_step(x[:50], t[:50])
+    assert trainer.iteration == 1 and trainer.history["train_loss"] == [loss]
+    assert not np.array_equal(before["W1"], trainer.network.params["W1"])
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(epochs=-1), "epochs must be a non-negative integer, got -1"),
+    (dict(epochs=2.5), "epochs must be a non-negative integer"),
+    (dict(mini_batch_size=0), "mini_batch_size must be a positive integer, got 0"),
+    (dict(mini_batch_size=True), "mini_batch_size must be a positive integer"),
+    (dict(evaluate_sample_num_per_epoch=0), "evaluate_sample_num_per_epoch must be a positive integer or None"),
+    (dict(max_iterations=-5), "max_iterations must be a positive integer or None"),
+    (dict(patience=0), "patience must be a positive integer or None"),
+    (dict(patience=3), "early stopping needs validation data: pass x_val and t_val"),
+    (dict(x_val=np.zeros((5, 784))), "x_val was given without t_val"),
+    (dict(t_test=None), "x_test was given without t_test"),
+    (dict(lr_schedule=0.1), "lr_schedule must be a callable"),
+    (dict(optimizer_param=0.1), "optimizer_param must be a dict"),
+])
+def test_arguments_are_checked_at_the_boundary(mnist_sample, kwargs, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        make_trainer(mnist_sample, **kwargs)
+
+
+def test_data_is_checked(mnist_sample):
+    (x, t), _ = mnist_sample
+    net = MultiLayerNet(784, [10], 10, seed=0)
+    with pytest.raises(ValueError, match=r"training inputs are empty \(x_train has shape \(0, 784\)\)"):
+        Trainer(net, x[:0], t[:0], progress=False)
+    with pytest.raises(ValueError, match="training labels has 9 labels but there are 10 samples"):
+        Trainer(net, x[:10], t[:9], progress=False)
+    bad = x[:10].copy()
+    bad[3, 5] = np.nan
+    with pytest.raises(ValueError, match=r"validation inputs contain NaN.*\(x_val\)"):
+        Trainer(net, x[:10], t[:10], x_val=bad, t_val=t[:10], progress=False)
+    with pytest.raises(TypeError, match="the network lacks"):
+        Trainer(object(), x[:10], t[:10], progress=False)
+    trainer = Trainer(net, x[:10], t[:10], progress=False, verbose=False)
+    with pytest.raises(ValueError, match="epochs must be"):
+        trainer.train(epochs=-1)

@@ -6,7 +6,8 @@ stops with its divergence message), a bad init (plateau, then a drop), and the u
 ratio per layer (about 1e-3 per step is the rule of thumb).
 
 All runs use the notebook-06 data: 400 training / 100 validation images (see
-:func:`dlhelpers.experiments.search_demos.search_data`), seeded, in this process.
+:func:`dlhelpers.experiments.search_demos.search_data`), seeded, in this process. The validation
+images go to the Trainer as validation data (``history['val_acc']``); no test data is used.
 """
 import math
 
@@ -51,7 +52,7 @@ def initial_loss_check(net, x, t, tol=0.1, n_classes=10):
             "message": f"initial loss {loss:.3f} vs ln({n_classes}) = {expected:.3f}: {verdict}"}
 
 
-def initial_loss_table(cases=None, hidden=(50, 50), seed=0):
+def initial_loss_table(cases=None, hidden_size_list=(50, 50), seed=0):
     """:func:`initial_loss_check` for a few nets: (label, check dict) pairs.
 
     Default cases: He init; He init with weight decay 0.01; a weight std of 1.
@@ -62,48 +63,48 @@ def initial_loss_table(cases=None, hidden=(50, 50), seed=0):
                       ("weight std 1", {"weight_init_std": 1.0})]
     rows = []
     for label, kwargs in cases:
-        net = MultiLayerNet(784, list(hidden), 10, seed=seed, **kwargs)
+        net = MultiLayerNet(784, list(hidden_size_list), 10, seed=seed, **kwargs)
         rows.append((label, initial_loss_check(net, x, t)))
     return rows
 
 
-def _train(lr, hidden=(50, 50), weight_init_std="he", epochs=20, n=None, batch_size=100, seed=0,
-           record_update_ratios=False, weight_decay=0.0):
+def _train(lr, hidden_size_list=(50, 50), weight_init_std="he", epochs=20, n=None, mini_batch_size=100,
+           seed=0, record_update_ratios=False, weight_decay_lambda=0.0):
     (x, t), (xv, tv) = search_data()
     if n is not None:
         x, t = x[:n], t[:n]
-    net = MultiLayerNet(784, list(hidden), 10, weight_init_std=weight_init_std,
-                        weight_decay_lambda=weight_decay, seed=seed)
-    trainer = Trainer(net, x, t, xv, tv, epochs=epochs, mini_batch_size=batch_size, optimizer="sgd",
+    net = MultiLayerNet(784, list(hidden_size_list), 10, weight_init_std=weight_init_std,
+                        weight_decay_lambda=weight_decay_lambda, seed=seed)
+    trainer = Trainer(net, x, t, x_val=xv, t_val=tv, epochs=epochs, mini_batch_size=mini_batch_size, optimizer="sgd",
                       optimizer_param={"lr": lr}, seed=seed, verbose=False, progress=False,
                       record_update_ratios=record_update_ratios)
     trainer.train()
     return trainer
 
 
-def overfit_tiny_subset(n=20, epochs=100, lr=0.1, hidden=(50, 50), seed=0):
+def overfit_tiny_subset(n=20, epochs=100, lr=0.1, hidden_size_list=(50, 50), seed=0):
     """Train on only ``n`` images (one batch per epoch) without regularization.
 
     A correct model and training loop memorize them: training accuracy 100 %, loss near 0. If
     not, fix the code before searching hyperparameters. Returns the Trainer (history inside).
     """
-    return _train(lr, hidden=hidden, epochs=epochs, n=n, batch_size=n, seed=seed)
+    return _train(lr, hidden_size_list=hidden_size_list, epochs=epochs, n=n, mini_batch_size=n, seed=seed)
 
 
-def learning_rate_runs(lrs=(1e-3, 0.1, 3.0), epochs=20, hidden=(50, 50), seed=0):
+def learning_rate_runs(lrs=(1e-3, 0.1, 3.0), epochs=20, hidden_size_list=(50, 50), seed=0):
     """The same net at a too-small, a good and a too-large learning rate: dict lr -> Trainer."""
-    return {lr: _train(lr, hidden=hidden, epochs=epochs, seed=seed) for lr in lrs}
+    return {lr: _train(lr, hidden_size_list=hidden_size_list, epochs=epochs, seed=seed) for lr in lrs}
 
 
-def init_plateau_runs(inits=(0.03, 0.04, "he"), lr=0.2, epochs=40, hidden=(100, 100, 100), seed=0):
+def init_plateau_runs(inits=(0.03, 0.04, "he"), lr=0.2, epochs=40, hidden_size_list=(100, 100, 100), seed=0):
     """Training from too-small inits (plateau, then a drop) and from He init: dict init -> Trainer."""
-    return {init: _train(lr, hidden=hidden, weight_init_std=init, epochs=epochs, seed=seed)
+    return {init: _train(lr, hidden_size_list=hidden_size_list, weight_init_std=init, epochs=epochs, seed=seed)
             for init in inits}
 
 
-def update_ratio_runs(lrs=(1e-4, 1e-2, 1.0), epochs=10, hidden=(50, 50), seed=0):
+def update_ratio_runs(lrs=(1e-4, 1e-2, 1.0), epochs=10, hidden_size_list=(50, 50), seed=0):
     """Runs recording ||lr * update|| / ||W|| per weight matrix and iteration: dict lr -> Trainer."""
-    return {lr: _train(lr, hidden=hidden, epochs=epochs, seed=seed, record_update_ratios=True)
+    return {lr: _train(lr, hidden_size_list=hidden_size_list, epochs=epochs, seed=seed, record_update_ratios=True)
             for lr in lrs}
 
 

@@ -11,12 +11,14 @@ import numpy as np
 from .. import search
 from ..data import load_mnist_cached as _mnist
 from ..gradcheck import check_layer_gradients, check_network_gradients
-from ..layers import BatchNormalization
+from ..layers import Affine, BatchNormalization
 from ..network import MultiLayerNet
+from ..playground_result import PlaygroundResult
 from ..plotting import PALETTE
 from ..training import Trainer
 from ..utils import smooth_curve
-from ..widgets import InitStdControl, Playground, dropout_slider, learning_rate_slider, train_small_net
+from ..recipes import train_small_net
+from ..widgets import InitStdControl, Playground, dropout_slider, learning_rate_slider
 
 #: The book's grid of weight-init scales: 16 values from 1 down to 1e-4, evenly spaced in log10.
 BOOK_STDS = np.logspace(0, -4, 16)
@@ -39,8 +41,8 @@ def preactivation_spread(weight_init_std=0.01, hidden_size_list=(100,) * 5, n_sa
         captured, h = [], x
         for name, layer in net.layers.items():
             h = layer.forward(h, train_flg=True)
-            if (use_bn and name.startswith("BatchNorm")) or (not use_bn and name.startswith("Affine")
-                                                              and len(captured) < n_layers):
+            if (use_bn and isinstance(layer, BatchNormalization)) or (not use_bn and isinstance(layer, Affine)
+                                                                        and len(captured) < n_layers):
                 captured.append(h.copy())
         out[key] = captured
     out["weight_init_std"] = weight_init_std
@@ -181,7 +183,7 @@ def init_scale_trial(params, seed=None):
     net = MultiLayerNet(784, list(params["hidden_size_list"]), 10,
                         weight_init_std=std if isinstance(std, str) else float(std),
                         use_batchnorm=bool(params["use_batchnorm"]), seed=int(params["seed"]))
-    trainer = Trainer(net, x[:n], t[:n], xt[:n_test], tt[:n_test], epochs=int(params["epochs"]),
+    trainer = Trainer(net, x[:n], t[:n], x_test=xt[:n_test], t_test=tt[:n_test], epochs=int(params["epochs"]),
                       mini_batch_size=100, optimizer="sgd", optimizer_param={"lr": float(params["lr"])},
                       seed=int(params["seed"]), verbose=False, progress=False, blas_threads=1)
     history = trainer.train()
@@ -291,7 +293,7 @@ def train_bn_net(lr=0.1, epochs=10, n_train=1000, hidden_size_list=(100,) * 5, s
     """A He-initialized BN net trained on the first ``n_train`` images (for the test-time demos)."""
     (x, t), (xt, tt) = _mnist()
     net = MultiLayerNet(784, list(hidden_size_list), 10, use_batchnorm=True, seed=seed)
-    Trainer(net, x[:n_train], t[:n_train], xt, tt, epochs=epochs, optimizer_param={"lr": lr},
+    Trainer(net, x[:n_train], t[:n_train], x_test=xt, t_test=tt, epochs=epochs, optimizer_param={"lr": lr},
             seed=seed, verbose=False, progress=False).train()
     return net
 
@@ -306,7 +308,7 @@ def batch_companion_noise(net, n_batches=30, mini_batch_size=100, sample_index=0
     """
     (x, _), _ = _mnist()
     rng = np.random.default_rng(seed)
-    saved = net._save_running_stats()
+    saved = net.get_state()
     pool = np.delete(np.arange(len(x)), sample_index)
     scores = []
     try:
@@ -314,7 +316,7 @@ def batch_companion_noise(net, n_batches=30, mini_batch_size=100, sample_index=0
             idx = np.concatenate([[sample_index], rng.choice(pool, mini_batch_size - 1, replace=False)])
             scores.append(net.predict(x[idx], train_flg=True)[0])
     finally:
-        net._restore_running_stats(saved)
+        net.set_state(saved)
     return np.array(scores)
 
 
@@ -335,7 +337,7 @@ def draw_batch_companion_noise(scores, test_scores=None):
 
 
 # ----------------------------------------------------------------------------- playground
-class BNComparison:
+class BNComparison(PlaygroundResult):
     """Two training runs with the same settings, without and with batch norm (playground result)."""
 
     def __init__(self, plain, bn):

@@ -28,6 +28,7 @@ from ..initializers import INIT_RULES, init_weights
 from ..layers import Affine
 from ..network import MultiLayerNet
 from ..optimizers import SGD
+from ..playground_result import PlaygroundResult
 from ..plotting import PALETTE
 from ..parallel import blas_thread_limit
 from ..training import Trainer
@@ -261,7 +262,7 @@ def dead_units_after_training(lrs=(0.1, 0.5, 1.0), iterations=300, hidden_size_l
         net = MultiLayerNet(784, list(hidden_size_list), 10, activation=activation, weight_init_std="he",
                             seed=seed)
         at_init = dead_relu_fraction(net.hidden_activations(x[:n_eval]))
-        trainer = Trainer(net, x, t, xt, tt, mini_batch_size=mini_batch_size, max_iterations=iterations,
+        trainer = Trainer(net, x, t, x_test=xt, t_test=tt, mini_batch_size=mini_batch_size, max_iterations=iterations,
                           optimizer="sgd", optimizer_param={"lr": lr}, seed=seed, verbose=False,
                           progress=False, evaluate_sample_num_per_epoch=n_eval)
         trainer.train()
@@ -381,7 +382,7 @@ MNIST_INIT_SETTINGS = {
 
 
 # --------------------------------------------------------------------------- playgrounds
-class HistogramResult:
+class HistogramResult(PlaygroundResult):
     """Per-layer activations of one histogram-playground setting, with a status line."""
 
     def __init__(self, acts, activation):

@@ -11,6 +11,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from ..optimizers import SGD, ExponentialDecay, StepDecay, make_optimizer
+from ..playground_result import PlaygroundResult
 from ..plotting import PALETTE
 from ..widgets import SLIDER_LAYOUT, SLIDER_STYLE, Playground, TrainingPlayground, learning_rate_slider
 
@@ -216,7 +217,7 @@ def noisy_decay_comparison(lr=0.5, small_lr=0.05, epochs=40, steps_per_epoch=10,
 
 
 # --------------------------------------------------------------------------- playgrounds
-class PathResult:
+class PathResult(PlaygroundResult):
     """One playground path: the points, f at the end, the zig-zag count and a status line."""
 
     def __init__(self, path, steps, name, beta_used):

@@ -8,9 +8,12 @@ import numpy as np
 
 from .. import search
 from ..data import load_mnist_cached as _mnist
-from ..layers import Dropout
+from ..early_stopping import early_stop_epoch  # noqa: F401  (re-exported for notebook 05)
+from ..layers import Affine, Dropout
 from ..network import MultiLayerNet
+from ..playground_result import PlaygroundResult
 from ..plotting import PALETTE
+from ..recipes import train_small_net
 from ..training import Trainer
 
 #: The book's overfitting setup (notebook 05, Section 1).
@@ -34,7 +37,8 @@ def overfit_trial(params, seed=None):
     """One training run of notebook 05 (a trial function for :func:`dlhelpers.search.run_trials`).
 
     params : dict, :data:`BOOK_SETTINGS` overridden by any of its keys. 'patience' (epochs)
-        enables early stopping on validation accuracy; validation images come from
+        enables early stopping on validation accuracy (the rule of
+        :class:`dlhelpers.early_stopping.EarlyStopping`); validation images come from
         :func:`validation_data`. 'n_eval' caps the images evaluated per epoch (the Trainer's
         ``evaluate_sample_num_per_epoch``: all 300 training images, the first 500 test images;
         None evaluates all 1000). 'return_params' adds the final weights to the result.
@@ -52,15 +56,15 @@ def overfit_trial(params, seed=None):
     net = MultiLayerNet(784, list(p["hidden"]), 10, weight_init_std=p["weight_init_std"],
                         weight_decay_lambda=float(p["weight_decay"]), use_dropout=dropout > 0,
                         dropout_ratio=dropout, seed=int(p["seed"]))
-    trainer = Trainer(net, x[:n], t[:n], xt, tt, epochs=int(p["epochs"]),
+    trainer = Trainer(net, x[:n], t[:n], x_val=x_val, t_val=t_val, x_test=xt, t_test=tt, epochs=int(p["epochs"]),
                       mini_batch_size=int(p["batch_size"]), optimizer="sgd",
                       optimizer_param={"lr": float(p["lr"])}, seed=int(p["seed"]), verbose=False,
-                      progress=False, x_val=x_val, t_val=t_val, patience=p["patience"],
+                      progress=False, patience=p["patience"],
                       evaluate_sample_num_per_epoch=p["n_eval"], blas_threads=1)
     h = trainer.train()
     final_test = float(net.accuracy(xt, tt))
-    weight_sq = float(sum(np.sum(net.params[k].astype(np.float64) ** 2)
-                          for k in net.params if k.startswith("W")))
+    weight_sq = float(sum(np.sum(layer.params["W"].astype(np.float64) ** 2)
+                          for layer in net.layers.values() if isinstance(layer, Affine)))
     result = {"train_acc": [float(a) for a in h["train_acc"]], "test_acc": [float(a) for a in h["test_acc"]],
               "val_acc": [float(a) for a in h["val_acc"]], "weight_sq": weight_sq,
               "best_epoch": trainer.best_epoch, "stop_reason": trainer.stop_reason,
@@ -246,28 +250,16 @@ def draw_early_stopping(full, stopped):
     return fig
 
 
-def early_stop_epoch(val_acc, patience):
-    """Apply the Trainer's rule to a validation curve: (stop epoch or None, best epoch).
-
-    val_acc[0] is measured before training; an epoch improves only if it beats the best so far.
-    """
-    best, best_epoch, waited = -1.0, None, 0
-    for epoch in range(1, len(val_acc)):
-        if val_acc[epoch] > best:
-            best, best_epoch, waited = val_acc[epoch], epoch, 0
-        else:
-            waited += 1
-            if waited >= patience:
-                return epoch, best_epoch
-    return None, best_epoch
+# early_stop_epoch(val_acc, patience) -> (stop epoch or None, best epoch): the Trainer's rule
+# (dlhelpers.early_stopping.EarlyStopping) applied to a recorded validation curve; imported above.
 
 
 # ----------------------------------------------------------------------------- playground
 WEIGHT_DECAY_OPTIONS = (0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3)
 
 
-class RegularizationRun:
-    """Playground result: a :class:`dlhelpers.widgets.TrainingRun` plus its train-test gap."""
+class RegularizationRun(PlaygroundResult):
+    """Playground result: a :class:`dlhelpers.recipes.TrainingRun` plus its train-test gap."""
 
     def __init__(self, run):
         self.run = run
@@ -282,20 +274,25 @@ class RegularizationRun:
 def compute_regularization(lr=0.1, weight_init_std="he", dropout_ratio=0.0, weight_decay_lambda=0.0,
                            epochs=40, n_train=300, seed=0):
     """Train the playground's net (4 x 100 ReLU on 300 images) and return a :class:`RegularizationRun`."""
-    from ..widgets import train_small_net
     return RegularizationRun(train_small_net(
         lr=lr, weight_init_std=weight_init_std, dropout_ratio=dropout_ratio,
         weight_decay_lambda=weight_decay_lambda, hidden_size_list=(100,) * 4, n_train=n_train,
-        n_test=500, epochs=epochs, batch_size=100, seed=seed))
+        n_test=500, epochs=epochs, mini_batch_size=100, seed=seed))
 
 
-def draw_regularization(result, values=None):
+def draw_regularization(result, values=None, previous=None):
+    """Train vs test accuracy per epoch; ``previous`` (the last run, or None) as a grey ghost."""
     plt = _plt()
     fig, ax = plt.subplots(figsize=(7.5, 3.1))
+    if previous is not None:
+        for key in ("train_acc", "test_acc"):
+            ax.plot(previous.history[key], color="#bbbbbb", linewidth=1, alpha=0.6, zorder=0,
+                    label="previous run" if key == "train_acc" else None)
     draw_gap({"train_acc": result.history["train_acc"], "test_acc": result.history["test_acc"]}, ax=ax,
              title="Train vs test accuracy (300 training images)")
     if result.diverged:
-        ax.text(0.5, 0.5, "training diverged", transform=ax.transAxes, ha="center", color=PALETTE[1])
+        ax.text(0.5, 0.5, "training diverged", transform=ax.transAxes, ha="center", color="#b00020",
+                fontsize=14, fontweight="bold")
     fig.tight_layout()
     return fig
 

@@ -10,6 +10,7 @@ import numpy as np
 
 from ..data import load_mnist_cached
 from ..network import MultiLayerNet
+from ..playground_result import PlaygroundResult
 from ..training import Trainer
 from ..utils import train_val_split
 from .. import search
@@ -52,8 +53,8 @@ def train_trial_net(params, seed, n_samples=500, epochs=10, hidden_size_list=(10
     net = MultiLayerNet(784, list(hidden_size_list), 10, weight_init_std=init,
                         weight_decay_lambda=float(params.get("weight_decay_lambda", 0.0)),
                         use_dropout=dropout > 0, dropout_ratio=dropout, seed=seed)
-    # The validation split plays the Trainer's "test" role: the real test set stays untouched.
-    trainer = Trainer(net, x_train, t_train, x_val, t_val, epochs=epochs, mini_batch_size=mini_batch_size,
+    # The real test set stays untouched: it is measured once, at the end (final_test_accuracy).
+    trainer = Trainer(net, x_train, t_train, x_val=x_val, t_val=t_val, epochs=epochs, mini_batch_size=mini_batch_size,
                       optimizer="sgd", optimizer_param={"lr": float(params["lr"])}, seed=seed,
                       verbose=False, progress=False, blas_threads=1)
     trainer.train()
@@ -79,7 +80,7 @@ def mnist_trial(params, seed, n_samples=500, epochs=10, hidden_size_list=(100,) 
     net, trainer = train_trial_net(params, seed, n_samples, epochs, hidden_size_list, mini_batch_size,
                                    weight_init_std, dropout_ratio, val_fraction)
     history = trainer.history
-    val_acc = [float(a) for a in history["test_acc"]]
+    val_acc = [float(a) for a in history["val_acc"]]
     return {"score": val_acc[-1], "val_acc": val_acc,
             "train_acc": [float(a) for a in history["train_acc"]],
             "train_loss": [float(v) for v in history["train_loss"]],
@@ -94,7 +95,7 @@ def final_test_accuracy(trial, trial_fn):
     """
     net, trainer = train_trial_net(trial.params, trial.seed, **trial_fn.keywords)
     _, (x_test, t_test) = load_mnist_cached()
-    return float(trainer.history["test_acc"][-1]), float(net.accuracy(x_test, t_test))
+    return float(trainer.history["val_acc"][-1]), float(net.accuracy(x_test, t_test))
 
 
 #: The book's search ranges: lr = 10^U(-6, -2), weight decay = 10^U(-8, -4).
@@ -335,7 +336,7 @@ def draw_halving_vs_random(out, ax=None):
 
 
 # ----------------------------------------------------------------------------- playground
-class SearchRun:
+class SearchRun(PlaygroundResult):
     """Playground result: the random search, the hand-picked trial and a summary line.
 
     ``diverged`` is True when the hand-picked run blew up; the message then says so.
