@@ -56,7 +56,7 @@ MUT_TESTS := conftest.py test_functions.py test_layers.py test_optimizers.py tes
 .PHONY: mutation
 mutation:
 	test -x $(MUT_DIR)/venv/bin/mutmut || ($(PYTHON) -m venv $(MUT_DIR)/venv && \
-		$(MUT_DIR)/venv/bin/python -m pip install --quiet "mutmut>=3.3,<4" "numpy>=1.24" "pytest>=7.4" tqdm)
+		$(MUT_DIR)/venv/bin/python -m pip install --quiet "mutmut>=3.3,<4" "numpy>=1.24" "pytest>=7.4" tqdm "threadpoolctl>=3.1")
 	rm -rf $(MUT_DIR)/work && mkdir -p $(MUT_DIR)/work/tests
 	cp -r dlhelpers data $(MUT_DIR)/work/
 	cp $(addprefix tests/,$(MUT_TESTS)) $(MUT_DIR)/work/tests/

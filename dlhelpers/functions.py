@@ -97,15 +97,13 @@ def _as_batch(y, t):
     y = check_array(y, "y", allow_inf=False, allow_empty=False)
     if y.ndim not in (1, 2):
         raise ValueError(f"y has shape {y.shape}; pass (N, C) outputs or one sample as (C,)")
-    if t is None or isinstance(t, (str, bytes)):
-        raise TypeError(f"t must be an array of labels, got {t!r}")
-    t = np.asarray(t)
+    t = np.asarray(t)  # None and strings are refused by check_labels with a message naming t
     if y.ndim == 1:
-        y = y.reshape(1, -1)
+        y = y[np.newaxis, :]
         if t.ndim == 0:
-            t = t.reshape(1)
+            t = t[np.newaxis]
         elif t.ndim == 1 and t.size == y.size:
-            t = t.reshape(1, -1)
+            t = t[np.newaxis, :]
     return y, t
 
 
@@ -165,7 +163,7 @@ def one_hot(t, n_classes=10, dtype=np.float32):
         dtype = np.dtype(dtype)
     except TypeError:
         raise TypeError(f"dtype must be a NumPy dtype such as np.float32, got {dtype!r}") from None
-    if dtype.kind not in "fiu":
+    if dtype.kind not in ("f", "i", "u"):
         raise TypeError(f"dtype must be a float or integer dtype such as np.float32, got {dtype}")
     if t is None or isinstance(t, (str, bytes)):
         raise TypeError(f"t must be a 1-D array of class indices, got {t!r}")

@@ -29,8 +29,11 @@ def check_learning_rate(lr, name="lr"):
     return value
 
 
-def check_update_args(params, grads, owner="update"):
-    """``params`` and ``grads`` as an optimizer's ``update`` takes them (see the module docstring)."""
+def check_update_args(params, grads, owner):
+    """``params`` and ``grads`` as an optimizer's ``update`` takes them (see the module docstring).
+
+    ``owner`` names the caller in the messages, e.g. ``"SGD.update"``.
+    """
     for arg_name, arg in (("params", params), ("grads", grads)):
         if not isinstance(arg, Mapping):
             raise TypeError(f"{owner}: {arg_name} must be a dict of arrays (name -> ndarray), "
