@@ -19,9 +19,13 @@ from .checks import (FLOAT_DTYPES, check_array, check_bool, check_fraction, chec
 from .functions import _log_softmax
 
 
-def _check_input(x, layer, name="x", min_ndim=1):
-    """O(1) check of a layer's input: a float32/float64 ndarray with at least ``min_ndim`` dims."""
+def _check_input(x, owner, name="x", min_ndim=1):
+    """O(1) check of a layer's input: a float32/float64 ndarray with at least ``min_ndim`` dims.
+
+    ``owner`` is the layer; its class name starts every message.
+    """
     if type(x) is not np.ndarray or x.dtype not in FLOAT_DTYPES or x.ndim < min_ndim:
+        layer = type(owner).__name__
         if not isinstance(x, np.ndarray):
             raise TypeError(f"{layer}: {name} must be a NumPy float array, got {type(x).__name__}; "
                             f"pass np.asarray({name}, dtype=np.float32)")
@@ -34,18 +38,21 @@ def _check_input(x, layer, name="x", min_ndim=1):
     return x
 
 
-def _check_dout(dout, expected_shape, layer):
+def _check_dout(dout, expected_shape, owner):
     """``backward`` after ``forward``, with ``dout`` shaped like the forward output."""
+    layer = type(owner).__name__
     if expected_shape is None:
         raise ValueError(f"{layer}.backward was called before forward; run forward on a batch first")
-    _check_input(dout, layer, "dout")
+    _check_input(dout, owner, "dout")
     if dout.shape != expected_shape:
         raise ValueError(f"{layer}: dout has shape {dout.shape} but the last forward returned shape "
                          f"{expected_shape}; pass the gradient of that output")
     return dout
 
 
-def _check_param(value, name, layer, ndim):
+def _check_param(value, name, owner, ndim):
+    """A parameter array given to a layer's constructor: float32/float64, ``ndim``-D, finite."""
+    layer = type(owner).__name__
     if not isinstance(value, np.ndarray):
         raise TypeError(f"{layer}: {name} must be a NumPy float array (an optimizer updates it in "
                         f"place), got {type(value).__name__}; pass np.asarray({name}, dtype=np.float32)")
@@ -92,8 +99,8 @@ class Affine(Layer):
 
     def __init__(self, W, b, compute_input_grad=True):
         super().__init__()
-        _check_param(W, "W", "Affine", 2)
-        _check_param(b, "b", "Affine", 1)
+        _check_param(W, "W", self, 2)
+        _check_param(b, "b", self, 1)
         if b.shape != (W.shape[1],) or b.dtype != W.dtype:
             raise ValueError(f"Affine: b has shape {b.shape} and dtype {b.dtype}; it must be "
                              f"({W.shape[1]},) {W.dtype}, one bias per output column of W {W.shape}")
@@ -121,7 +128,7 @@ class Affine(Layer):
         return self.grads["b"]
 
     def forward(self, x, train_flg=False):
-        _check_input(x, "Affine", min_ndim=2)
+        _check_input(x, self, min_ndim=2)
         W = self.params["W"]
         if x.dtype != W.dtype or prod(x.shape[1:]) != W.shape[0]:
             raise ValueError(f"Affine: x has shape {x.shape} and dtype {x.dtype}; this layer takes "
@@ -133,7 +140,7 @@ class Affine(Layer):
         return out
 
     def backward(self, dout):
-        _check_dout(dout, None if self.x is None else (self.x.shape[0], self.params["W"].shape[1]), "Affine")
+        _check_dout(dout, None if self.x is None else (self.x.shape[0], self.params["W"].shape[1]), self)
         np.matmul(self.x.T, dout, out=self.grads["W"])
         np.sum(dout, axis=0, out=self.grads["b"])
         if not self.compute_input_grad:
@@ -149,12 +156,12 @@ class ReLU(Layer):
         self.mask = None
 
     def forward(self, x, train_flg=False):
-        _check_input(x, "ReLU")
+        _check_input(x, self)
         self.mask = x <= 0
         return np.maximum(x, 0)
 
     def backward(self, dout):
-        _check_dout(dout, None if self.mask is None else self.mask.shape, "ReLU")
+        _check_dout(dout, None if self.mask is None else self.mask.shape, self)
         # same as dx = dout.copy(); dx[self.mask] = 0, but a multiply by the boolean "fired"
         # mask is about 10x faster than boolean-index assignment on a random pattern
         return dout * ~self.mask
@@ -169,12 +176,12 @@ class LeakyReLU(Layer):
         self.slope = None
 
     def forward(self, x, train_flg=False):
-        _check_input(x, "LeakyReLU")
+        _check_input(x, self)
         self.slope = np.where(x > 0, 1, self.alpha).astype(x.dtype)
         return x * self.slope
 
     def backward(self, dout):
-        _check_dout(dout, None if self.slope is None else self.slope.shape, "LeakyReLU")
+        _check_dout(dout, None if self.slope is None else self.slope.shape, self)
         return dout * self.slope
 
 
@@ -186,12 +193,12 @@ class Sigmoid(Layer):
         self.out = None
 
     def forward(self, x, train_flg=False):
-        _check_input(x, "Sigmoid")
+        _check_input(x, self)
         self.out = 0.5 * (1.0 + np.tanh(0.5 * x))
         return self.out
 
     def backward(self, dout):
-        _check_dout(dout, None if self.out is None else self.out.shape, "Sigmoid")
+        _check_dout(dout, None if self.out is None else self.out.shape, self)
         return dout * self.out * (1.0 - self.out)
 
 
@@ -203,12 +210,12 @@ class Tanh(Layer):
         self.out = None
 
     def forward(self, x, train_flg=False):
-        _check_input(x, "Tanh")
+        _check_input(x, self)
         self.out = np.tanh(x)
         return self.out
 
     def backward(self, dout):
-        _check_dout(dout, None if self.out is None else self.out.shape, "Tanh")
+        _check_dout(dout, None if self.out is None else self.out.shape, self)
         return dout * (1.0 - self.out ** 2)
 
 
@@ -221,13 +228,13 @@ class ELU(Layer):
         self.out = None
 
     def forward(self, x, train_flg=False):
-        _check_input(x, "ELU")
+        _check_input(x, self)
         self.positive = x > 0
         self.out = np.where(self.positive, x, self.alpha * np.expm1(np.minimum(x, 0)))
         return self.out
 
     def backward(self, dout):
-        _check_dout(dout, None if self.out is None else self.out.shape, "ELU")
+        _check_dout(dout, None if self.out is None else self.out.shape, self)
         return dout * np.where(self.positive, 1, self.out + self.alpha).astype(dout.dtype)
 
 
@@ -258,7 +265,7 @@ class Dropout(Layer):
         self.freeze_mask = False
 
     def forward(self, x, train_flg=False):
-        _check_input(x, "Dropout")
+        _check_input(x, self)
         keep = 1.0 - self.dropout_ratio
         if not train_flg:
             return x if self.inverted else x * np.asarray(keep, x.dtype)
@@ -272,7 +279,7 @@ class Dropout(Layer):
         if self.mask is None:
             raise ValueError("Dropout.backward was called before a training-mode forward "
                              "(forward(x, train_flg=True)); nothing was dropped yet")
-        _check_dout(dout, self.mask.shape, "Dropout")
+        _check_dout(dout, self.mask.shape, self)
         return dout * self.mask
 
 
@@ -304,8 +311,8 @@ class BatchNormalization(Layer):
 
     def __init__(self, gamma, beta, momentum=0.9, eps=1e-5, running_mean=None, running_var=None):
         super().__init__()
-        _check_param(gamma, "gamma", "BatchNormalization", 1)
-        _check_param(beta, "beta", "BatchNormalization", 1)
+        _check_param(gamma, "gamma", self, 1)
+        _check_param(beta, "beta", self, 1)
         if beta.shape != gamma.shape or beta.dtype != gamma.dtype:
             raise ValueError(f"BatchNormalization: beta is {beta.shape} {beta.dtype} but gamma is "
                              f"{gamma.shape} {gamma.dtype}; pass one of each per feature, same dtype")
@@ -313,7 +320,7 @@ class BatchNormalization(Layer):
         eps = check_positive(eps, "eps", hint="It keeps a constant feature from dividing by zero; 1e-5 is usual.")
         for stat_name, stat in (("running_mean", running_mean), ("running_var", running_var)):
             if stat is not None:
-                _check_param(stat, stat_name, "BatchNormalization", 1)
+                _check_param(stat, stat_name, self, 1)
                 if stat.shape != gamma.shape:
                     raise ValueError(f"BatchNormalization: {stat_name} has shape {stat.shape}; "
                                      f"expected {gamma.shape} like gamma")
@@ -331,7 +338,7 @@ class BatchNormalization(Layer):
         self.out_shape = None
 
     def forward(self, x, train_flg=False):
-        _check_input(x, "BatchNormalization", min_ndim=2)
+        _check_input(x, self, min_ndim=2)
         d = self.params["gamma"].shape[0]
         if x.ndim not in (2, 4) or x.shape[1] != d or x.dtype != self.params["gamma"].dtype:
             raise ValueError(f"BatchNormalization takes (N, {d}) or (N, {d}, H, W) "
@@ -376,7 +383,7 @@ class BatchNormalization(Layer):
         if self.out_shape is None:
             raise ValueError("BatchNormalization.backward was called before a training-mode forward "
                              "(forward(x, train_flg=True)); run one on a batch first")
-        _check_dout(dout, self.out_shape, "BatchNormalization")
+        _check_dout(dout, self.out_shape, self)
         if dout.ndim == 4:
             c = dout.shape[1]
             dout = dout.transpose(0, 2, 3, 1).reshape(-1, c)
@@ -407,8 +414,8 @@ class SoftmaxWithLoss(Layer):
     def forward(self, x, t=None, train_flg=False):
         if t is None:
             raise ValueError("SoftmaxWithLoss.forward needs the labels t as its second argument")
-        _check_input(x, "SoftmaxWithLoss", min_ndim=2)
-        if x.ndim != 2 or x.shape[1] < 1:
+        _check_input(x, self)
+        if x.ndim != 2:
             raise ValueError(f"SoftmaxWithLoss: x has shape {x.shape}; pass scores of shape (N, C), "
                              "one row per sample (x.reshape(1, -1) for a single sample)")
         t = check_labels(t, x.shape[0], x.shape[1])
