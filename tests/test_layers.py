@@ -398,3 +398,33 @@ def test_layer_messages_say_what_to_do(make, error, message):
 def test_softmax_with_loss_takes_a_single_class():
     layer = SoftmaxWithLoss()
     assert layer.forward(np.array([[3.0], [-1.0]]), np.array([0, 0])) == pytest.approx(0.0)
+
+
+@pytest.mark.parametrize("make,error,message", [
+    (lambda: BatchNormalization([1.0], np.zeros(1)), TypeError, "BatchNormalization: gamma must be a NumPy float array "
+     "(an optimizer updates it in place), got list; pass np.asarray(gamma, dtype=np.float32)"),
+    (lambda: BatchNormalization(np.ones(1), None), TypeError, "BatchNormalization: beta must be a NumPy float array "
+     "(an optimizer updates it in place), got NoneType; pass np.asarray(beta, dtype=np.float32)"),
+    (lambda: BatchNormalization(np.ones(1), np.zeros(1), running_mean=np.zeros((1, 1)), running_var=np.ones(1)), ValueError,
+     "BatchNormalization: running_mean must be a non-empty 1-D array, got shape (1, 1)"),
+    (lambda: BatchNormalization(np.ones(1), np.zeros(1), running_mean=np.zeros(1), running_var=[1.0]), TypeError,
+     "BatchNormalization: running_var must be a NumPy float array (an optimizer updates it in place), got list; "
+     "pass np.asarray(running_var, dtype=np.float32)"),
+    (lambda: BatchNormalization(np.ones(3), np.zeros(3)).forward(np.ones(3)), ValueError,
+     "BatchNormalization: x has shape (3,); this layer takes at least 2 dimension(s) (N, ...)"),
+    (lambda: Affine(np.ones((3, 4)), np.zeros(4)).forward(np.ones(3)), ValueError,
+     "Affine: x has shape (3,); this layer takes at least 2 dimension(s) (N, ...)"),
+    (lambda: SoftmaxWithLoss().forward([[1.0, 2.0]], np.array([0])), TypeError,
+     "SoftmaxWithLoss: x must be a NumPy float array, got list; pass np.asarray(x, dtype=np.float32)"),
+])
+def test_layer_constructor_messages(make, error, message):
+    with pytest.raises(error) as info:
+        make()
+    assert str(info.value) == message
+
+
+def test_batchnorm_uses_given_running_statistics_including_zero_variance():
+    mean, var = np.array([1.0, 2.0]), np.array([0.0, 4.0])
+    bn = BatchNormalization(np.ones(2), np.zeros(2), eps=1e-5, running_mean=mean, running_var=var)
+    x = np.array([[1.0, 4.0]])
+    np.testing.assert_allclose(bn.forward(x, False), (x - mean) / np.sqrt(var + 1e-5))
