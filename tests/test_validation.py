@@ -216,3 +216,25 @@ def test_bad_split_arguments():
         train_val_split(x, t, val_fraction=1.5)
     with pytest.raises(ValueError, match="x has 10 samples but t has 9"):
         shuffle_dataset(x, t[:9])
+
+
+# ---------------------------------------------------------------- labels the first edition took silently
+@pytest.mark.parametrize("labels,message", [
+    (np.full((4, 10), np.nan), r"one-hot t row 0 is \[nan, .*exactly one 1"),
+    (np.zeros((4, 10)), r"one-hot t row 0 is \[0.0, .*NaN or all-zero rows are not labels"),
+    (np.eye(10)[[0, 1, 2, 3]] * 2, r"one-hot t row 0 is \[2.0, "),
+    (np.array([0.0, 1e30, 2.0, 3.0]), r"labels from 0 to 1e\+30, but there are only 10 classes"),
+])
+def test_network_refuses_labels_that_gave_a_perfect_score(net, batch, labels, message):
+    x, _ = batch
+    for call in (net.accuracy, net.loss):
+        with pytest.raises(ValueError, match=message):
+            call(x, labels)
+
+
+def test_empty_batch_is_refused_not_divided_by_zero(net):
+    with pytest.raises(ValueError, match=r"t is empty \(shape \(0,\)\)"):
+        net.accuracy(np.zeros((0, 784), np.float32), np.zeros(0, int))
+    from dlhelpers.functions import one_hot
+    with pytest.raises(ValueError, match=r"t holds labels from -1 to -1, but there are only 10 classes"):
+        one_hot(np.array([-1]))
