@@ -10,7 +10,7 @@ losses do not.
 """
 import numpy as np
 
-from .checks import check_array, check_int, check_labels, check_range  # noqa: F401 (check_labels re-exported)
+from .checks import check_array, check_int, check_labels, check_range
 
 #: Added inside ``log`` by :func:`cross_entropy_error` so that ``log(0)`` stays finite.
 CROSS_ENTROPY_DELTA = 1e-7
