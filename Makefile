@@ -46,3 +46,21 @@ slides: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache artifacts slides
+
+# Mutation testing (an extra, outside CI; slow): mutmut mutates functions, layers, optimizers and
+# training in a scratch copy under build/mutation/ and runs the fast tests against each mutant.
+# Prints the share of mutants killed per module. MUTATION_ARGS=dlhelpers.optimizers* narrows it.
+MUT_DIR := build/mutation
+MUT_TESTS := conftest.py test_functions.py test_layers.py test_optimizers.py test_validation.py \
+	test_bad_inputs.py test_network.py test_training.py
+.PHONY: mutation
+mutation:
+	test -x $(MUT_DIR)/venv/bin/mutmut || ($(PYTHON) -m venv $(MUT_DIR)/venv && \
+		$(MUT_DIR)/venv/bin/python -m pip install --quiet "mutmut>=3.3,<4" "numpy>=1.24" "pytest>=7.4" tqdm "threadpoolctl>=3.1")
+	rm -rf $(MUT_DIR)/work && mkdir -p $(MUT_DIR)/work/tests
+	cp -r dlhelpers data $(MUT_DIR)/work/
+	cp $(addprefix tests/,$(MUT_TESTS)) $(MUT_DIR)/work/tests/
+	cp tools/mutation/setup.cfg $(MUT_DIR)/work/
+	cd $(MUT_DIR)/work && ../venv/bin/mutmut run $(MUTATION_ARGS) > mutmut-run.log 2>&1 || \
+		(tail -20 mutmut-run.log; exit 1)
+	cd $(MUT_DIR)/work && ../venv/bin/mutmut results --all true | ../venv/bin/python ../../../tools/mutation/report.py

@@ -4,10 +4,64 @@ Every layer has ``forward(x, train_flg=False)`` and ``backward(dout)``. ``backwa
 gradient w.r.t. the layer's input, stores the gradients of its parameters in ``self.grads``
 (same keys as ``self.params``) and never modifies ``dout`` in place. Parameters are the arrays in
 ``self.params``; an optimizer that updates those arrays in place updates the layer.
+
+Checks (once per call, O(1) except SoftmaxWithLoss's labels, so a network's training step does
+not slow down): ``x`` must be a float32/float64 NumPy array of a shape the layer takes, ``backward``
+needs a preceding ``forward`` and a ``dout`` shaped like that forward's output. NaN and inf pass
+through unchecked: a diverging network must produce a NaN loss that the Trainer can see.
 """
+from math import prod
+
 import numpy as np
 
-from .functions import check_labels, log_softmax
+from .checks import (FLOAT_DTYPES, check_array, check_bool, check_fraction, check_labels, check_number,
+                     check_positive, check_range, check_rng)
+from .functions import _log_softmax
+
+
+def _check_input(x, owner, name="x", min_ndim=1):
+    """O(1) check of a layer's input: a float32/float64 ndarray with at least ``min_ndim`` dims.
+
+    ``owner`` is the layer; its class name starts every message.
+    """
+    if type(x) is not np.ndarray or x.dtype not in FLOAT_DTYPES or x.ndim < min_ndim:
+        layer = type(owner).__name__
+        if not isinstance(x, np.ndarray):
+            raise TypeError(f"{layer}: {name} must be a NumPy float array, got {type(x).__name__}; "
+                            f"pass np.asarray({name}, dtype=np.float32)")
+        if x.dtype not in FLOAT_DTYPES:
+            raise TypeError(f"{layer}: {name} has dtype {x.dtype}; layers compute in float32 or float64. "
+                            f"Pass {name}.astype(np.float32).")
+        if x.ndim < min_ndim:
+            raise ValueError(f"{layer}: {name} has shape {x.shape}; this layer takes at least "
+                             f"{min_ndim} dimension(s) (N, ...)")
+    return x
+
+
+def _check_dout(dout, expected_shape, owner):
+    """``backward`` after ``forward``, with ``dout`` shaped like the forward output."""
+    layer = type(owner).__name__
+    if expected_shape is None:
+        raise ValueError(f"{layer}.backward was called before forward; run forward on a batch first")
+    _check_input(dout, owner, "dout")
+    if dout.shape != expected_shape:
+        raise ValueError(f"{layer}: dout has shape {dout.shape} but the last forward returned shape "
+                         f"{expected_shape}; pass the gradient of that output")
+    return dout
+
+
+def _check_param(value, name, owner, ndim):
+    """A parameter array given to a layer's constructor: float32/float64, ``ndim``-D, finite."""
+    layer = type(owner).__name__
+    if not isinstance(value, np.ndarray):
+        raise TypeError(f"{layer}: {name} must be a NumPy float array (an optimizer updates it in "
+                        f"place), got {type(value).__name__}; pass np.asarray({name}, dtype=np.float32)")
+    if value.dtype not in FLOAT_DTYPES:
+        raise TypeError(f"{layer}: {name} has dtype {value.dtype}; parameters must be float32 or float64")
+    if value.ndim != ndim or value.size == 0:
+        raise ValueError(f"{layer}: {name} must be a non-empty {ndim}-D array, got shape {value.shape}")
+    check_array(value, f"{layer}: {name}", allow_inf=False)
+    return value
 
 
 class Layer:
@@ -45,6 +99,12 @@ class Affine(Layer):
 
     def __init__(self, W, b, compute_input_grad=True):
         super().__init__()
+        _check_param(W, "W", self, 2)
+        _check_param(b, "b", self, 1)
+        if b.shape != (W.shape[1],) or b.dtype != W.dtype:
+            raise ValueError(f"Affine: b has shape {b.shape} and dtype {b.dtype}; it must be "
+                             f"({W.shape[1]},) {W.dtype}, one bias per output column of W {W.shape}")
+        compute_input_grad = check_bool(compute_input_grad, "compute_input_grad")
         self.params = {"W": W, "b": b}
         self.grads = {"W": np.zeros_like(W), "b": np.zeros_like(b)}
         self.compute_input_grad = compute_input_grad
@@ -68,6 +128,11 @@ class Affine(Layer):
         return self.grads["b"]
 
     def forward(self, x, train_flg=False):
+        _check_input(x, self, min_ndim=2)
+        W = self.params["W"]
+        if x.dtype != W.dtype or prod(x.shape[1:]) != W.shape[0]:
+            raise ValueError(f"Affine: x has shape {x.shape} and dtype {x.dtype}; this layer takes "
+                             f"(N, {W.shape[0]}) {W.dtype} (W is {W.shape}). Reshape or astype x.")
         self.x_shape = x.shape
         self.x = x.reshape(x.shape[0], -1)
         out = self.x @ self.params["W"]
@@ -75,6 +140,7 @@ class Affine(Layer):
         return out
 
     def backward(self, dout):
+        _check_dout(dout, None if self.x is None else (self.x.shape[0], self.params["W"].shape[1]), self)
         np.matmul(self.x.T, dout, out=self.grads["W"])
         np.sum(dout, axis=0, out=self.grads["b"])
         if not self.compute_input_grad:
@@ -85,11 +151,17 @@ class Affine(Layer):
 class ReLU(Layer):
     """out = max(x, 0). Backward passes dout where x > 0 and blocks it elsewhere (the mask)."""
 
+    def __init__(self):
+        super().__init__()
+        self.mask = None
+
     def forward(self, x, train_flg=False):
+        _check_input(x, self)
         self.mask = x <= 0
         return np.maximum(x, 0)
 
     def backward(self, dout):
+        _check_dout(dout, None if self.mask is None else self.mask.shape, self)
         # same as dx = dout.copy(); dx[self.mask] = 0, but a multiply by the boolean "fired"
         # mask is about 10x faster than boolean-index assignment on a random pattern
         return dout * ~self.mask
@@ -100,35 +172,50 @@ class LeakyReLU(Layer):
 
     def __init__(self, alpha=0.01):
         super().__init__()
-        self.alpha = alpha
+        self.alpha = check_range(alpha, "alpha", 0, 1, high_open=True, hint="A typical slope is 0.01.")
+        self.slope = None
 
     def forward(self, x, train_flg=False):
+        _check_input(x, self)
         self.slope = np.where(x > 0, 1, self.alpha).astype(x.dtype)
         return x * self.slope
 
     def backward(self, dout):
+        _check_dout(dout, None if self.slope is None else self.slope.shape, self)
         return dout * self.slope
 
 
 class Sigmoid(Layer):
     """out = 1 / (1 + exp(-x)) (stable form); backward dx = dout * y * (1 - y)."""
 
+    def __init__(self):
+        super().__init__()
+        self.out = None
+
     def forward(self, x, train_flg=False):
+        _check_input(x, self)
         self.out = 0.5 * (1.0 + np.tanh(0.5 * x))
         return self.out
 
     def backward(self, dout):
+        _check_dout(dout, None if self.out is None else self.out.shape, self)
         return dout * self.out * (1.0 - self.out)
 
 
 class Tanh(Layer):
     """out = tanh(x); backward dx = dout * (1 - y^2)."""
 
+    def __init__(self):
+        super().__init__()
+        self.out = None
+
     def forward(self, x, train_flg=False):
+        _check_input(x, self)
         self.out = np.tanh(x)
         return self.out
 
     def backward(self, dout):
+        _check_dout(dout, None if self.out is None else self.out.shape, self)
         return dout * (1.0 - self.out ** 2)
 
 
@@ -137,14 +224,17 @@ class ELU(Layer):
 
     def __init__(self, alpha=1.0):
         super().__init__()
-        self.alpha = alpha
+        self.alpha = check_positive(alpha, "alpha", hint="The usual value is 1.0.")
+        self.out = None
 
     def forward(self, x, train_flg=False):
+        _check_input(x, self)
         self.positive = x > 0
         self.out = np.where(self.positive, x, self.alpha * np.expm1(np.minimum(x, 0)))
         return self.out
 
     def backward(self, dout):
+        _check_dout(dout, None if self.out is None else self.out.shape, self)
         return dout * np.where(self.positive, 1, self.out + self.alpha).astype(dout.dtype)
 
 
@@ -168,14 +258,14 @@ class Dropout(Layer):
 
     def __init__(self, dropout_ratio=0.5, inverted=True, rng=None):
         super().__init__()
-        check_dropout_ratio(dropout_ratio)
-        self.dropout_ratio = float(dropout_ratio)
-        self.inverted = inverted
-        self.rng = np.random.default_rng(rng)
+        self.dropout_ratio = check_dropout_ratio(dropout_ratio)
+        self.inverted = check_bool(inverted, "inverted")
+        self.rng = check_rng(rng)
         self.mask = None
         self.freeze_mask = False
 
     def forward(self, x, train_flg=False):
+        _check_input(x, self)
         keep = 1.0 - self.dropout_ratio
         if not train_flg:
             return x if self.inverted else x * np.asarray(keep, x.dtype)
@@ -186,13 +276,17 @@ class Dropout(Layer):
         return x * self.mask
 
     def backward(self, dout):
+        if self.mask is None:
+            raise ValueError("Dropout.backward was called before a training-mode forward "
+                             "(forward(x, train_flg=True)); nothing was dropped yet")
+        _check_dout(dout, self.mask.shape, self)
         return dout * self.mask
 
 
 def check_dropout_ratio(ratio):
-    if not (isinstance(ratio, (int, float, np.floating)) and 0 <= ratio < 1):
-        raise ValueError(f"dropout_ratio must be in [0, 1): the probability of dropping a unit "
-                         f"(got {ratio!r}). 0 keeps every unit; 0.5 drops half; 1 would drop all.")
+    """``dropout_ratio`` as a float in [0, 1)."""
+    return check_fraction(ratio, "dropout_ratio", hint="It is the probability of dropping a unit: "
+                          "0 keeps every unit; 0.5 drops half; 1 would drop all.")
 
 
 class BatchNormalization(Layer):
@@ -217,21 +311,48 @@ class BatchNormalization(Layer):
 
     def __init__(self, gamma, beta, momentum=0.9, eps=1e-5, running_mean=None, running_var=None):
         super().__init__()
+        _check_param(gamma, "gamma", self, 1)
+        _check_param(beta, "beta", self, 1)
+        if beta.shape != gamma.shape or beta.dtype != gamma.dtype:
+            raise ValueError(f"BatchNormalization: beta is {beta.shape} {beta.dtype} but gamma is "
+                             f"{gamma.shape} {gamma.dtype}; pass one of each per feature, same dtype")
+        momentum = check_fraction(momentum, "momentum", hint="It weights the old running value; 0.9 is usual.")
+        eps = check_positive(eps, "eps", hint="It keeps a constant feature from dividing by zero; 1e-5 is usual.")
+        for stat_name, stat in (("running_mean", running_mean), ("running_var", running_var)):
+            if stat is not None:
+                _check_param(stat, stat_name, self, 1)
+                if stat.shape != gamma.shape:
+                    raise ValueError(f"BatchNormalization: {stat_name} has shape {stat.shape}; "
+                                     f"expected {gamma.shape} like gamma")
+        if (running_mean is None) != (running_var is None):
+            raise ValueError("BatchNormalization: pass both running_mean and running_var, or neither")
+        if running_var is not None and running_var.min() < 0:
+            raise ValueError("BatchNormalization: running_var holds negative values; variances are >= 0")
         self.params = {"gamma": gamma, "beta": beta}
         self.grads = {"gamma": np.zeros_like(gamma), "beta": np.zeros_like(beta)}
         self.momentum = momentum
         self.eps = eps
         self.running_mean = running_mean
         self.running_var = running_var
+        self.xn = None
+        self.out_shape = None
 
     def forward(self, x, train_flg=False):
+        _check_input(x, self, min_ndim=2)
+        d = self.params["gamma"].shape[0]
+        if x.ndim not in (2, 4) or x.shape[1] != d or x.dtype != self.params["gamma"].dtype:
+            raise ValueError(f"BatchNormalization takes (N, {d}) or (N, {d}, H, W) "
+                             f"{self.params['gamma'].dtype} input, got shape {x.shape} dtype {x.dtype}")
+        if train_flg and x.size // d < 2:
+            raise ValueError("BatchNormalization in training mode needs at least 2 values per feature "
+                             f"(got x of shape {x.shape}): the variance of one sample is 0 and the "
+                             "output would be beta. Use a batch of 2 or more, or train_flg=False.")
         self.input_shape = x.shape
         if x.ndim == 4:
             n, c, h, w = x.shape
             x = x.transpose(0, 2, 3, 1).reshape(-1, c)
-        elif x.ndim != 2:
-            raise ValueError(f"BatchNormalization takes (N, D) or (N, C, H, W) input, got shape {x.shape}")
         out = self._forward_2d(x, train_flg)
+        self.out_shape = self.input_shape if train_flg else None
         if len(self.input_shape) == 4:
             n, c, h, w = self.input_shape
             out = out.reshape(n, h, w, c).transpose(0, 3, 1, 2)
@@ -259,6 +380,10 @@ class BatchNormalization(Layer):
         return gamma * xn + beta
 
     def backward(self, dout):
+        if self.out_shape is None:
+            raise ValueError("BatchNormalization.backward was called before a training-mode forward "
+                             "(forward(x, train_flg=True)); run one on a batch first")
+        _check_dout(dout, self.out_shape, self)
         if dout.ndim == 4:
             c = dout.shape[1]
             dout = dout.transpose(0, 2, 3, 1).reshape(-1, c)
@@ -282,12 +407,20 @@ class SoftmaxWithLoss(Layer):
     scores. Backward returns dx = dout * (y - t) / N, where y = softmax(x).
     """
 
+    def __init__(self):
+        super().__init__()
+        self.y = None
+
     def forward(self, x, t=None, train_flg=False):
         if t is None:
             raise ValueError("SoftmaxWithLoss.forward needs the labels t as its second argument")
+        _check_input(x, self)
+        if x.ndim != 2:
+            raise ValueError(f"SoftmaxWithLoss: x has shape {x.shape}; pass scores of shape (N, C), "
+                             "one row per sample (x.reshape(1, -1) for a single sample)")
         t = check_labels(t, x.shape[0], x.shape[1])
         n = x.shape[0]
-        log_y = log_softmax(x)
+        log_y = _log_softmax(x)
         self.y = np.exp(log_y)
         self.t = t
         if t.ndim == 1:
@@ -297,6 +430,9 @@ class SoftmaxWithLoss(Layer):
         return self.loss
 
     def backward(self, dout=1.0):
+        if self.y is None:
+            raise ValueError("SoftmaxWithLoss.backward was called before forward; run forward(x, t) first")
+        dout = check_number(dout, "dout", hint="It is the upstream gradient of the loss, usually 1.0.")
         n = self.y.shape[0]
         if self.t.ndim == 1:
             dx = self.y.copy()

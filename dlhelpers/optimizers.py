@@ -3,15 +3,55 @@
 ``params`` and ``grads`` are dicts of same-shaped arrays with the same keys (e.g. a network's
 ``params`` and the result of its ``gradient``). State (velocities, squared-gradient sums) is kept
 per key and created on the first call with the parameters' dtype.
+
+``update`` checks its arguments once per call, in O(number of keys): both must be dicts, every
+gradient key must name a parameter, and each gradient must be a float array of exactly its
+parameter's shape (NumPy would otherwise broadcast a (1, M) or scalar gradient silently).
+Gradient values are not scanned for NaN here: the Trainer sees a NaN loss instead.
 """
+import inspect
+from collections.abc import Mapping
+
 import numpy as np
 
+from .checks import FLOAT_DTYPES, check_fraction, check_int, check_number, check_range
 
-def check_learning_rate(lr):
-    if not (isinstance(lr, (int, float, np.floating, np.integer)) and np.isfinite(lr) and lr > 0):
-        raise ValueError(f"learning rate must be a positive number, got {lr!r}; typical values "
-                         "are 0.1 to 1e-4 (SGD around 0.01-0.1, Adam around 1e-3)")
-    return float(lr)
+LR_HINT = "Typical values are 0.1 to 1e-4 (SGD around 0.01-0.1, Adam around 1e-3)."
+EPS_HINT = "eps keeps the step finite when a gradient is 0; 1e-8 to 1e-7 is usual."
+
+
+def check_learning_rate(lr, name="lr"):
+    """The learning rate as a positive finite float."""
+    label = f"{name} (the learning rate)"
+    value = check_number(lr, label, hint=LR_HINT)
+    if not value > 0:
+        raise ValueError(f"{label} must be a positive number, got {lr!r}. {LR_HINT}")
+    return value
+
+
+def check_update_args(params, grads, owner):
+    """``params`` and ``grads`` as an optimizer's ``update`` takes them (see the module docstring).
+
+    ``owner`` names the caller in the messages, e.g. ``"SGD.update"``.
+    """
+    for arg_name, arg in (("params", params), ("grads", grads)):
+        if not isinstance(arg, Mapping):
+            raise TypeError(f"{owner}: {arg_name} must be a dict of arrays (name -> ndarray), "
+                            f"got {type(arg).__name__}")
+    for key, g in grads.items():
+        p = params.get(key)
+        if p is None:
+            raise ValueError(f"{owner}: grads has key {key!r} but params does not; pass the gradients "
+                             f"of these parameters only ({sorted(params)})")
+        if type(p) is not np.ndarray or p.dtype not in FLOAT_DTYPES:
+            raise TypeError(f"{owner}: params[{key!r}] must be a float32/float64 NumPy array (it is "
+                            f"updated in place), got {type(p).__name__} {getattr(p, 'dtype', '')}".rstrip())
+        if type(g) is not np.ndarray or g.dtype not in FLOAT_DTYPES:
+            raise TypeError(f"{owner}: grads[{key!r}] must be a float32/float64 NumPy array, "
+                            f"got {type(g).__name__} {getattr(g, 'dtype', '')}".rstrip())
+        if g.shape != p.shape:
+            raise ValueError(f"{owner}: grads[{key!r}] has shape {g.shape} but params[{key!r}] has shape "
+                             f"{p.shape}; they must match exactly (no broadcasting)")
 
 
 def _state(store, key, like):
@@ -23,13 +63,18 @@ def _state(store, key, like):
     arr = store.get(key)
     if arr is None:
         arr = store[key] = np.zeros_like(like)
+    elif arr.shape != like.shape:
+        raise ValueError(f"update: params[{key!r}] has shape {like.shape} but this optimizer's state for "
+                         f"it has shape {arr.shape}; use a new optimizer for a new network")
     return arr
 
 
 def _check_fraction(name, value):
-    if not (0 <= value < 1):
-        raise ValueError(f"{name} must be in [0, 1), got {value!r}")
-    return float(value)
+    return check_fraction(value, name)
+
+
+def _check_eps(eps):
+    return check_range(eps, "eps", 0, 1, low_open=True, hint=EPS_HINT)
 
 
 class Optimizer:
@@ -47,6 +92,11 @@ class Optimizer:
         self._lr = check_learning_rate(value)
 
     def update(self, params, grads):
+        """Change the arrays in ``params`` in place, one step against ``grads`` (same keys, shapes)."""
+        check_update_args(params, grads, f"{type(self).__name__}.update")
+        self._update(params, grads)
+
+    def _update(self, params, grads):
         raise NotImplementedError
 
     def __repr__(self):
@@ -59,7 +109,7 @@ class SGD(Optimizer):
     def __init__(self, lr=0.01):
         super().__init__(lr)
 
-    def update(self, params, grads):
+    def _update(self, params, grads):
         for key, g in grads.items():
             params[key] -= self.lr * g
 
@@ -72,7 +122,7 @@ class Momentum(Optimizer):
         self.momentum = _check_fraction("momentum", momentum)
         self.v = {}
 
-    def update(self, params, grads):
+    def _update(self, params, grads):
         for key, g in grads.items():
             v = _state(self.v, key, params[key])
             v *= self.momentum
@@ -92,7 +142,7 @@ class Nesterov(Optimizer):
         self.momentum = _check_fraction("momentum", momentum)
         self.v = {}
 
-    def update(self, params, grads):
+    def _update(self, params, grads):
         m = self.momentum
         for key, g in grads.items():
             v = _state(self.v, key, params[key])
@@ -106,10 +156,10 @@ class AdaGrad(Optimizer):
 
     def __init__(self, lr=0.01, eps=1e-7):
         super().__init__(lr)
-        self.eps = eps
+        self.eps = _check_eps(eps)
         self.h = {}
 
-    def update(self, params, grads):
+    def _update(self, params, grads):
         for key, g in grads.items():
             h = _state(self.h, key, params[key])
             h += g * g
@@ -125,10 +175,10 @@ class RMSprop(Optimizer):
     def __init__(self, lr=0.01, decay_rate=0.99, eps=1e-7):
         super().__init__(lr)
         self.decay_rate = _check_fraction("decay_rate", decay_rate)
-        self.eps = eps
+        self.eps = _check_eps(eps)
         self.h = {}
 
-    def update(self, params, grads):
+    def _update(self, params, grads):
         d = self.decay_rate
         for key, g in grads.items():
             h = _state(self.h, key, params[key])
@@ -148,12 +198,12 @@ class Adam(Optimizer):
         super().__init__(lr)
         self.beta1 = _check_fraction("beta1", beta1)
         self.beta2 = _check_fraction("beta2", beta2)
-        self.eps = eps
+        self.eps = _check_eps(eps)
         self.t = 0
         self.m = {}
         self.v = {}
 
-    def update(self, params, grads):
+    def _update(self, params, grads):
         self.t += 1
         b1, b2 = self.beta1, self.beta2
         correct1 = 1 - b1 ** self.t
@@ -183,25 +233,34 @@ OPTIMIZERS = {
 def make_optimizer(name, **kwargs):
     """Optimizer by (case-insensitive) name: sgd, momentum, nesterov, adagrad, rmsprop, adam."""
     if isinstance(name, Optimizer):
+        if kwargs:
+            raise TypeError(f"make_optimizer got an Optimizer instance and also {sorted(kwargs)}; "
+                            "pass either a ready optimizer or a name with its settings")
         return name
-    key = str(name).lower()
+    if not isinstance(name, str):
+        raise TypeError(f"name must be an optimizer name such as 'adam' or an Optimizer, got {name!r}")
+    key = name.lower()
     if key not in OPTIMIZERS:
         raise ValueError(f"unknown optimizer {name!r}; choose one of {sorted(OPTIMIZERS)}")
-    return OPTIMIZERS[key](**kwargs)
+    cls = OPTIMIZERS[key]
+    accepted = [p for p in inspect.signature(cls).parameters]
+    unknown = sorted(set(kwargs) - set(accepted))
+    if unknown:
+        raise TypeError(f"{cls.__name__} has no setting {', '.join(map(repr, unknown))}; "
+                        f"it takes {accepted}")
+    return cls(**kwargs)
 
 
 class StepDecay:
     """lr(epoch) = initial_lr * gamma ** (epoch // step_size): drop by a factor every few epochs."""
 
     def __init__(self, initial_lr, step_size=10, gamma=0.5):
-        self.initial_lr = check_learning_rate(initial_lr)
-        if step_size < 1:
-            raise ValueError(f"step_size must be >= 1 epoch, got {step_size!r}")
-        if not 0 < gamma <= 1:
-            raise ValueError(f"gamma must be in (0, 1], got {gamma!r}")
-        self.step_size, self.gamma = int(step_size), float(gamma)
+        self.initial_lr = check_learning_rate(initial_lr, "initial_lr")
+        self.step_size = check_int(step_size, "step_size", 1, hint="It is a number of epochs.")
+        self.gamma = check_range(gamma, "gamma", 0, 1, low_open=True, hint="0.5 halves the rate each step.")
 
     def __call__(self, epoch):
+        epoch = check_int(epoch, "epoch", 0)
         return self.initial_lr * self.gamma ** (epoch // self.step_size)
 
 
@@ -209,10 +268,10 @@ class ExponentialDecay:
     """lr(epoch) = initial_lr * decay_rate ** epoch: a smooth shrink every epoch."""
 
     def __init__(self, initial_lr, decay_rate=0.95):
-        self.initial_lr = check_learning_rate(initial_lr)
-        if not 0 < decay_rate <= 1:
-            raise ValueError(f"decay_rate must be in (0, 1], got {decay_rate!r}")
-        self.decay_rate = float(decay_rate)
+        self.initial_lr = check_learning_rate(initial_lr, "initial_lr")
+        self.decay_rate = check_range(decay_rate, "decay_rate", 0, 1, low_open=True,
+                                      hint="0.95 shrinks the rate by 5 % per epoch.")
 
     def __call__(self, epoch):
+        epoch = check_int(epoch, "epoch", 0)
         return self.initial_lr * self.decay_rate ** epoch

@@ -7,8 +7,13 @@ checksum), truncated files, connections cut short, and 404s.
 import gzip
 import hashlib
 import http.server
+import pickle
 import socket
+import subprocess
+import sys
 import threading
+import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -47,15 +52,40 @@ HASHES = {name: hashlib.sha256(blob).hexdigest() for name, blob in GOOD.items()}
 
 class Handler(http.server.BaseHTTPRequestHandler):
     """/good/<f>: the right bytes; /other/<f>: different bytes; /trunc/<f>: first half only;
-    /cut/<f>: announces the full length, sends half, closes; anything else: 404."""
+    /cut/<f>: announces the full length, sends half, closes; /trickle/<f>: announces the full
+    length, then sends one byte every 20 ms (each read is quick, the whole file would take minutes);
+    /spy/<f>: sends half, records the cache folder's listing in ``Handler.spied`` while the client
+    is mid-download, then sends the rest; anything else: 404."""
 
     requests_seen = []
+    spy_folder = None
+    spied = []
 
     def do_GET(self):
         Handler.requests_seen.append(self.path)
         _, mode, name = self.path.split("/", 2)
-        if name not in GOOD or mode not in ("good", "other", "trunc", "cut"):
+        if name not in GOOD or mode not in ("good", "other", "trunc", "cut", "trickle", "spy"):
             self.send_error(404)
+            return
+        if mode in ("trickle", "spy"):
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(GOOD[name])))
+            self.end_headers()
+            try:
+                if mode == "trickle":
+                    for i in range(len(GOOD[name])):
+                        self.wfile.write(GOOD[name][i:i + 1])
+                        self.wfile.flush()
+                        time.sleep(0.02)
+                else:
+                    half = len(GOOD[name]) // 2
+                    self.wfile.write(GOOD[name][:half])
+                    self.wfile.flush()
+                    time.sleep(0.3)  # the client has received and written the first half by now
+                    Handler.spied.append(sorted(p.name for p in Handler.spy_folder.iterdir()))
+                    self.wfile.write(GOOD[name][half:])
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client gave up, as it should
             return
         body = {"good": GOOD, "other": OTHER}.get(mode, GOOD)[name]
         if mode == "trunc":
@@ -231,3 +261,98 @@ def test_load_mnist_full_uses_the_download_path(server, tmp_path, monkeypatch):
     assert x_train.shape == (N_TRAIN, 1, 28, 28) and x_train.dtype == np.float32
     assert t_test.shape == (N_TEST, 10)
     np.testing.assert_allclose(x_train[:, 0] * 255, GOOD_ARRAYS[md.TRAIN_IMAGES], atol=1e-3)
+
+
+# ---------------------------------------------------------------- time limits, temporary files
+def test_trickling_mirror_hits_the_overall_deadline(server, tmp_path):
+    # each byte arrives well within the 5 s read timeout; only the overall deadline can stop this
+    start = time.monotonic()
+    with pytest.raises(md.MNISTDownloadError, match=r"deadline of 1 s") as info:
+        md.load_full_mnist_arrays(tmp_path, mirrors=[f"{server}/trickle/"], hashes=HASHES,
+                                  progressbar=False, timeout=5, deadline=1)
+    elapsed = time.monotonic() - start
+    assert elapsed < 4, f"a trickling mirror held the download for {elapsed:.1f} s"
+    assert f"/trickle/{md.TRAIN_IMAGES}" in str(info.value)
+    assert cached_files(tmp_path) == []  # and no temporary file left behind
+
+
+def test_deadline_moves_on_to_the_next_mirror(server, tmp_path):
+    arrays = md.load_full_mnist_arrays(tmp_path, mirrors=[f"{server}/trickle/", f"{server}/good/"],
+                                       hashes=HASHES, progressbar=False, timeout=5, deadline=0.5)
+    np.testing.assert_array_equal(arrays[3], GOOD_ARRAYS[md.TEST_LABELS])
+    assert cached_files(tmp_path) == sorted(md.FILES)
+
+
+def test_download_goes_to_a_temporary_file_then_is_renamed(server, tmp_path):
+    # fails if the download is written straight into its final file: the server looks at the
+    # cache folder while the client is half-way through each file
+    Handler.spy_folder = tmp_path / md.CACHE_SUBDIR
+    Handler.spied = []
+    load(tmp_path, [f"{server}/spy/"])
+    assert len(Handler.spied) == len(md.FILES)
+    done = []
+    for name, listing in zip(md.FILES, Handler.spied):
+        assert name not in listing, f"{name} existed under its final name before it was verified"
+        temps = [f for f in listing if f.startswith(name + ".") and f.endswith(md.TEMP_SUFFIX)]
+        assert len(temps) == 1, listing
+        assert sorted(listing) == sorted(done + temps)
+        done.append(name)
+    assert cached_files(tmp_path) == sorted(md.FILES)
+
+
+def test_leftovers_of_a_killed_download_are_removed_next_time(server, tmp_path):
+    folder = tmp_path / md.CACHE_SUBDIR
+    code = ("import sys; from dlhelpers import mnist_download as md; "
+            "md.fetch_file(md.TRAIN_IMAGES, sys.argv[1], [sys.argv[2]], sys.argv[3], timeout=5, deadline=60)")
+    env = {**__import__("os").environ, "PYTHONPATH": str(Path(md.__file__).resolve().parent.parent)}
+    proc = subprocess.Popen([sys.executable, "-c", code, str(folder), f"{server}/trickle/",
+                             HASHES[md.TRAIN_IMAGES]], env=env)
+    try:
+        for _ in range(200):  # up to 20 s for the child to start and open its temporary file
+            if folder.exists() and any(folder.iterdir()):
+                break
+            time.sleep(0.1)
+        time.sleep(0.2)
+    finally:
+        proc.kill()
+        proc.wait(10)
+    leftovers = cached_files(tmp_path)
+    assert len(leftovers) == 1 and leftovers[0].endswith(md.TEMP_SUFFIX), leftovers
+    load(tmp_path, [f"{server}/good/"])
+    assert cached_files(tmp_path) == sorted(md.FILES)
+
+
+def test_nothing_downloaded_is_unpickled(server, tmp_path, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("the download path unpickled something")
+    for name in ("load", "loads", "Unpickler"):
+        monkeypatch.setattr(pickle, name, refuse)
+    monkeypatch.setattr(np, "load", refuse)
+    arrays = load(tmp_path, [f"{server}/good/"])
+    assert arrays[0].shape == (N_TRAIN, 784)
+
+
+@pytest.mark.parametrize("kwargs,error,message", [
+    (dict(mirrors="http://127.0.0.1/"), TypeError, "mirrors must be a sequence of base URLs"),
+    (dict(mirrors=[1]), TypeError, "mirrors must be a sequence of base URLs"),
+    (dict(timeout=0), ValueError, r"timeout must be in \(0, inf\)"),
+    (dict(timeout=-1), ValueError, "timeout must be"),
+    (dict(timeout="5"), TypeError, "timeout must be a number"),
+    (dict(deadline=0), ValueError, r"deadline must be in \(0, inf\)"),
+    (dict(deadline=float("nan")), ValueError, "deadline must be a finite number"),
+    (dict(deadline=None), TypeError, "deadline must be a number"),
+    (dict(progressbar="yes"), TypeError, "progressbar must be True or False"),
+    (dict(hashes=[1, 2]), TypeError, "hashes must be a dict"),
+    (dict(hashes={md.TRAIN_IMAGES: "abc"}), ValueError, "must be 64 hex digits"),
+])
+def test_bad_download_arguments(tmp_path, kwargs, error, message):
+    args = dict(mirrors=["http://127.0.0.1:9/"], hashes=HASHES, progressbar=False)
+    args.update(kwargs)
+    with pytest.raises(error, match=message):
+        md.load_full_mnist_arrays(tmp_path, **args)
+    assert cached_files(tmp_path) == []
+
+
+def test_bad_data_dir(tmp_path):
+    with pytest.raises(TypeError, match="data_dir must be a folder path"):
+        md.load_full_mnist_arrays(None, hashes=HASHES)

@@ -154,3 +154,87 @@ def test_rel_error_definition():
     assert rel_error(np.zeros(3), np.zeros(3)) == 0.0
     with pytest.raises(ValueError, match="cannot compare shapes"):
         rel_error(np.zeros(2), np.zeros(3))
+
+
+# ---------------------------------------------------------------- values the mutation run found untested
+def test_activations_on_known_values():
+    x = np.array([-2.0, -0.5, 0.0, 0.5, 2.0])
+    from dlhelpers import functions as F
+    np.testing.assert_allclose(F.tanh(x), np.tanh(x))
+    np.testing.assert_allclose(F.relu(x), [0, 0, 0, 0.5, 2.0])
+    np.testing.assert_allclose(F.leaky_relu(x, 0.1), [-0.2, -0.05, 0, 0.5, 2.0])
+    np.testing.assert_allclose(F.elu(x, 2.0), [2 * np.expm1(-2), 2 * np.expm1(-0.5), 0, 0.5, 2.0])
+    np.testing.assert_allclose(F.sigmoid_grad(np.array([0.0])), [0.25])
+    assert F.relu([1, -1]).dtype == np.float64  # lists and ints become float64
+
+
+def test_log_softmax_of_one_vector_and_of_a_stack():
+    from dlhelpers import functions as F
+    v = np.array([1.0, 2.0, 3.0])
+    np.testing.assert_allclose(F.log_softmax(v), np.log(np.exp(v) / np.exp(v).sum()))
+    stack = np.arange(24.0).reshape(2, 3, 4) * 0.1
+    expected = np.log(np.exp(stack) / np.exp(stack).sum(axis=-1, keepdims=True))
+    np.testing.assert_allclose(F.log_softmax(stack), expected)
+    np.testing.assert_allclose(F.softmax(stack), np.exp(expected))
+
+
+def test_single_sample_losses_take_every_label_form():
+    from dlhelpers import functions as F
+    y = np.array([0.1, 0.2, 0.7])
+    expected = -np.log(0.7 + 1e-7)
+    for t in (2, np.array(2), np.array([2]), np.array([0.0, 0.0, 1.0])):
+        assert F.cross_entropy_error(y, t) == pytest.approx(expected)
+    assert F.mean_squared_error(y, np.array([2])) == pytest.approx(0.5 * (0.01 + 0.04 + 0.09))
+
+
+def test_one_hot_and_index_labels_agree_on_a_batch():
+    from dlhelpers import functions as F
+    y = np.array([[0.1, 0.2, 0.7], [0.6, 0.3, 0.1], [0.2, 0.5, 0.3]])
+    t = np.array([2, 0, 1])
+    expected = -np.mean(np.log(y[np.arange(3), t] + 1e-7))
+    assert F.cross_entropy_error(y, t) == pytest.approx(expected)
+    assert F.cross_entropy_error(y, F.one_hot(t, 3)) == pytest.approx(expected)
+    assert F.mean_squared_error(y.astype(np.float32), t) == pytest.approx(F.mean_squared_error(y, F.one_hot(t, 3)))
+
+
+def test_cross_entropy_refuses_values_outside_0_1():
+    from dlhelpers import functions as F
+    for y in ([[-0.1, 0.5, 0.6]], [[0.0, 1.5, 0.0]]):
+        with pytest.raises(ValueError, match="takes probabilities in"):
+            F.cross_entropy_error(np.array(y), np.array([1]))
+
+
+def test_one_hot_edge_cases():
+    from dlhelpers import functions as F
+    np.testing.assert_array_equal(F.one_hot(np.array([0, 0])), np.eye(10)[[0, 0]])  # default: 10 classes
+    np.testing.assert_array_equal(F.one_hot(np.array([0]), 1), [[1.0]])
+    assert F.one_hot(np.array([1]), 2, dtype=np.uint8).dtype == np.uint8
+    assert F.one_hot(np.array([1]), 2, dtype=np.int32).dtype == np.int32
+    assert F.one_hot(np.array([1]), 2).dtype == np.float32
+    with pytest.raises(TypeError, match="t must be a 1-D array of class indices, got None"):
+        F.one_hot(None)
+
+
+@pytest.mark.parametrize("call,error,message", [
+    (lambda F: F.leaky_relu(np.ones(2), 1.5), ValueError, "alpha must be in [0, 1), got 1.5. A typical slope is 0.01."),
+    (lambda F: F.elu(np.ones(2), 0), ValueError, "alpha must be in (0, inf), got 0.0. The usual value is 1.0."),
+    (lambda F: F.cross_entropy_error(np.full((1, 2), 0.5), np.array([0]), 0), ValueError,
+     "delta must be in (0, 1], got 0.0. The default 1e-7 is the usual choice."),
+    (lambda F: F.cross_entropy_error(np.array([[-0.5, 1.5]]), np.array([0])), ValueError,
+     "y holds values from -0.5 to 1.5; cross_entropy_error takes probabilities in [0, 1]. "
+     "Pass softmax(scores), or use SoftmaxWithLoss on scores."),
+    (lambda F: F.one_hot(np.zeros((2, 10), int)), ValueError, "t must be a 1-D array of class indices, got shape (2, 10)"),
+    (lambda F: F.one_hot(np.array([1]), 2, dtype=bool), TypeError,
+     "dtype must be a float or integer dtype such as np.float32, got bool"),
+    (lambda F: F.one_hot(np.array([1]), 2, dtype="floaty"), TypeError,
+     "dtype must be a NumPy dtype such as np.float32, got 'floaty'"),
+    (lambda F: F.softmax(np.array([1.0, np.inf])), ValueError, "x contains infinite values; clean them first"),
+    (lambda F: F.softmax(np.zeros((0, 3))), ValueError, "x is empty (shape (0, 3)); pass at least one sample"),
+    (lambda F: F.mean_squared_error(np.zeros((2, 3, 1)), np.array([0, 1])), ValueError,
+     "y has shape (2, 3, 1); pass (N, C) outputs or one sample as (C,)"),
+])
+def test_messages_say_what_to_do(call, error, message):
+    from dlhelpers import functions as F
+    with pytest.raises(error) as info:
+        call(F)
+    assert str(info.value) == message

@@ -257,3 +257,174 @@ def test_dropout_masks_are_fresh_unless_frozen():
 def test_dropout_ratio_zero_keeps_everything():
     x = np.arange(12.0).reshape(3, 4)
     np.testing.assert_array_equal(Dropout(0.0, rng=0).forward(x, train_flg=True), x)
+
+
+# ---------------------------------------------------------------- checks and values found by mutation testing
+ALL_LAYERS = {
+    "Affine": lambda: Affine(np.ones((3, 4)), np.zeros(4)),
+    "ReLU": ReLU, "LeakyReLU": LeakyReLU, "Sigmoid": Sigmoid, "Tanh": Tanh, "ELU": ELU,
+    "Dropout": lambda: Dropout(0.5, rng=0),
+    "BatchNormalization": lambda: BatchNormalization(np.ones(3), np.zeros(3)),
+}
+
+
+@pytest.mark.parametrize("name", ALL_LAYERS)
+def test_layer_messages_start_with_the_layer_name(name):
+    make = ALL_LAYERS[name]
+    with pytest.raises(TypeError) as info:
+        make().forward([[1.0, 2.0, 3.0]], True)
+    assert str(info.value) == f"{name}: x must be a NumPy float array, got list; pass np.asarray(x, dtype=np.float32)"
+    with pytest.raises(TypeError) as info:
+        make().forward(np.ones((2, 3), dtype=np.int64), True)
+    assert str(info.value) == f"{name}: x has dtype int64; layers compute in float32 or float64. Pass x.astype(np.float32)."
+    with pytest.raises(ValueError) as info:
+        make().forward(np.array(1.0), True)
+    assert str(info.value).startswith(f"{name}: x has shape (); this layer takes at least ")
+    with pytest.raises(ValueError) as info:
+        make().backward(np.ones((2, 3)))
+    assert str(info.value).startswith(f"{name}.backward was called before ")
+    layer = make()
+    out = layer.forward(np.ones((2, 3)) * [[1.0], [2.0]], True)
+    with pytest.raises(ValueError) as info:
+        layer.backward(np.ones((3,) + out.shape[1:]))
+    assert str(info.value) == (f"{name}: dout has shape {(3,) + out.shape[1:]} but the last forward returned shape "
+                               f"{out.shape}; pass the gradient of that output")
+    with pytest.raises(TypeError) as info:
+        layer.backward(np.ones(out.shape).tolist())
+    assert str(info.value).startswith(f"{name}: dout must be a NumPy float array, got list")
+
+
+@pytest.mark.parametrize("cls", [ReLU, LeakyReLU, Sigmoid, Tanh, ELU, Dropout])
+def test_elementwise_layers_take_any_shape_and_keep_float32(cls):
+    layer = cls()
+    for shape in ((3,), (2, 3), (2, 1, 2, 2)):
+        x = np.linspace(-1, 1, int(np.prod(shape)), dtype=np.float32).reshape(shape)
+        out = layer.forward(x, True)
+        assert out.shape == shape and out.dtype == np.float32
+        dx = layer.backward(np.ones_like(out))
+        assert dx.shape == shape and dx.dtype == np.float32
+    assert layer.params == {} and layer.grads == {}
+
+
+def test_leaky_relu_and_elu_known_values():
+    x = np.array([[-2.0, 0.0, 0.5, 2.0]])
+    leaky = LeakyReLU(0.1)
+    np.testing.assert_allclose(leaky.forward(x), [[-0.2, 0.0, 0.5, 2.0]])
+    np.testing.assert_allclose(leaky.backward(np.ones_like(x)), [[0.1, 0.1, 1.0, 1.0]])  # slope at 0: alpha
+    assert LeakyReLU().alpha == 0.01
+    elu = ELU(2.0)
+    np.testing.assert_allclose(elu.forward(x), [[2 * np.expm1(-2), 0.0, 0.5, 2.0]])
+    np.testing.assert_allclose(elu.backward(np.ones_like(x)), [[2 * np.exp(-2), 2.0, 1.0, 1.0]])  # slope at 0: alpha
+    assert ELU().alpha == 1.0
+
+
+def test_dropout_book_form_keeps_dtype_and_scales_at_test_time():
+    layer = Dropout(0.25, inverted=False, rng=0)
+    assert layer.freeze_mask is False and layer.inverted is False
+    x = np.ones((2, 3), np.float32)
+    out = layer.forward(x, False)
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out, 0.75)
+
+
+def test_batchnorm_running_averages_follow_the_momentum_rule():
+    x1 = np.array([[1.0, 2.0], [3.0, 6.0]])
+    x2 = np.array([[0.0, 0.0], [2.0, 2.0]])
+    bn = BatchNormalization(np.ones(2), np.zeros(2), momentum=0.8)
+    bn.forward(x1, True)
+    np.testing.assert_allclose(bn.running_mean, 0.2 * np.array([2.0, 4.0]))
+    np.testing.assert_allclose(bn.running_var, 0.8 * 1.0 + 0.2 * np.array([1.0, 4.0]))
+    bn.forward(x2, True)
+    np.testing.assert_allclose(bn.running_mean, 0.8 * 0.2 * np.array([2.0, 4.0]) + 0.2 * np.array([1.0, 1.0]))
+    np.testing.assert_allclose(bn.running_var, 0.8 * (0.8 + 0.2 * np.array([1.0, 4.0])) + 0.2 * np.array([1.0, 1.0]))
+    # inference uses exactly those statistics
+    x = np.array([[1.0, 1.0]])
+    expected = (x - bn.running_mean) / np.sqrt(bn.running_var + bn.eps)
+    np.testing.assert_allclose(bn.forward(x, False), expected)
+
+
+def test_batchnorm_accepts_the_smallest_valid_inputs():
+    bn = BatchNormalization(np.ones(3), np.zeros(3), running_mean=np.zeros(3), running_var=np.full(3, 0.5))
+    out = bn.forward(np.array([[0.0, 1.0, 2.0], [2.0, 3.0, 4.0]]), True)  # a batch of two trains
+    np.testing.assert_allclose(np.abs(out), 1.0, rtol=1e-4)
+    img = BatchNormalization(np.ones(2), np.zeros(2)).forward(np.arange(4.0).reshape(1, 2, 2, 1), True)
+    assert img.shape == (1, 2, 2, 1)  # one image of two pixels: two values per channel
+
+
+@pytest.mark.parametrize("make,error,message", [
+    (lambda: BatchNormalization(np.ones(3), np.zeros(3)).forward(np.ones((1, 3)), True), ValueError,
+     "BatchNormalization in training mode needs at least 2 values per feature (got x of shape (1, 3)): the variance "
+     "of one sample is 0 and the output would be beta. Use a batch of 2 or more, or train_flg=False."),
+    (lambda: BatchNormalization(np.ones(3), np.zeros(3), running_mean=np.zeros(3)), ValueError,
+     "BatchNormalization: pass both running_mean and running_var, or neither"),
+    (lambda: BatchNormalization(np.ones(3), np.zeros(3), running_mean=np.zeros(3), running_var=-np.ones(3)), ValueError,
+     "BatchNormalization: running_var holds negative values; variances are >= 0"),
+    (lambda: BatchNormalization(np.ones(3), np.zeros(3), running_mean=np.zeros(3), running_var=np.ones(2)), ValueError,
+     "BatchNormalization: running_var has shape (2,); expected (3,) like gamma"),
+    (lambda: BatchNormalization(np.ones(3), np.zeros(3)).backward(np.ones((2, 3))), ValueError,
+     "BatchNormalization.backward was called before a training-mode forward (forward(x, train_flg=True)); "
+     "run one on a batch first"),
+    (lambda: BatchNormalization(np.ones(3), np.zeros(3), eps=0), ValueError,
+     "eps must be in (0, inf), got 0.0. It keeps a constant feature from dividing by zero; 1e-5 is usual."),
+    (lambda: BatchNormalization(np.ones(3), np.zeros(3), momentum=1), ValueError,
+     "momentum must be in [0, 1), got 1.0. It weights the old running value; 0.9 is usual."),
+    (lambda: Dropout().backward(np.ones(2)), ValueError,
+     "Dropout.backward was called before a training-mode forward (forward(x, train_flg=True)); nothing was dropped yet"),
+    (lambda: Dropout("x"), TypeError, "dropout_ratio must be a number, got a str ('x'). It is the probability of "
+     "dropping a unit: 0 keeps every unit; 0.5 drops half; 1 would drop all."),
+    (lambda: SoftmaxWithLoss().backward(), ValueError,
+     "SoftmaxWithLoss.backward was called before forward; run forward(x, t) first"),
+    (lambda: SoftmaxWithLoss().forward(np.ones(3), np.array([0])), ValueError,
+     "SoftmaxWithLoss: x has shape (3,); pass scores of shape (N, C), one row per sample "
+     "(x.reshape(1, -1) for a single sample)"),
+    (lambda: SoftmaxWithLoss().forward(np.ones((2, 3))), ValueError,
+     "SoftmaxWithLoss.forward needs the labels t as its second argument"),
+    (lambda: (lambda s: (s.forward(np.ones((2, 3)), np.array([0, 1])), s.backward("1")))(SoftmaxWithLoss()), TypeError,
+     "dout must be a number, got a str ('1'). It is the upstream gradient of the loss, usually 1.0."),
+    (lambda: LeakyReLU(2), ValueError, "alpha must be in [0, 1), got 2.0. A typical slope is 0.01."),
+    (lambda: ELU(0), ValueError, "alpha must be in (0, inf), got 0.0. The usual value is 1.0."),
+    (lambda: Affine(np.ones((3, 4)), np.zeros(4)).forward(np.ones((2, 5))), ValueError,
+     "Affine: x has shape (2, 5) and dtype float64; this layer takes (N, 3) float64 (W is (3, 4)). Reshape or astype x."),
+    (lambda: Affine(np.full((3, 4), np.inf), np.zeros(4)), ValueError, "Affine: W contains infinite values; clean them first"),
+    (lambda: Affine(np.ones((3, 4)), [0.0] * 4), TypeError, "Affine: b must be a NumPy float array (an optimizer updates "
+     "it in place), got list; pass np.asarray(b, dtype=np.float32)"),
+])
+def test_layer_messages_say_what_to_do(make, error, message):
+    with pytest.raises(error) as info:
+        make()
+    assert str(info.value) == message
+
+
+def test_softmax_with_loss_takes_a_single_class():
+    layer = SoftmaxWithLoss()
+    assert layer.forward(np.array([[3.0], [-1.0]]), np.array([0, 0])) == pytest.approx(0.0)
+
+
+@pytest.mark.parametrize("make,error,message", [
+    (lambda: BatchNormalization([1.0], np.zeros(1)), TypeError, "BatchNormalization: gamma must be a NumPy float array "
+     "(an optimizer updates it in place), got list; pass np.asarray(gamma, dtype=np.float32)"),
+    (lambda: BatchNormalization(np.ones(1), None), TypeError, "BatchNormalization: beta must be a NumPy float array "
+     "(an optimizer updates it in place), got NoneType; pass np.asarray(beta, dtype=np.float32)"),
+    (lambda: BatchNormalization(np.ones(1), np.zeros(1), running_mean=np.zeros((1, 1)), running_var=np.ones(1)), ValueError,
+     "BatchNormalization: running_mean must be a non-empty 1-D array, got shape (1, 1)"),
+    (lambda: BatchNormalization(np.ones(1), np.zeros(1), running_mean=np.zeros(1), running_var=[1.0]), TypeError,
+     "BatchNormalization: running_var must be a NumPy float array (an optimizer updates it in place), got list; "
+     "pass np.asarray(running_var, dtype=np.float32)"),
+    (lambda: BatchNormalization(np.ones(3), np.zeros(3)).forward(np.ones(3)), ValueError,
+     "BatchNormalization: x has shape (3,); this layer takes at least 2 dimension(s) (N, ...)"),
+    (lambda: Affine(np.ones((3, 4)), np.zeros(4)).forward(np.ones(3)), ValueError,
+     "Affine: x has shape (3,); this layer takes at least 2 dimension(s) (N, ...)"),
+    (lambda: SoftmaxWithLoss().forward([[1.0, 2.0]], np.array([0])), TypeError,
+     "SoftmaxWithLoss: x must be a NumPy float array, got list; pass np.asarray(x, dtype=np.float32)"),
+])
+def test_layer_constructor_messages(make, error, message):
+    with pytest.raises(error) as info:
+        make()
+    assert str(info.value) == message
+
+
+def test_batchnorm_uses_given_running_statistics_including_zero_variance():
+    mean, var = np.array([1.0, 2.0]), np.array([0.0, 4.0])
+    bn = BatchNormalization(np.ones(2), np.zeros(2), eps=1e-5, running_mean=mean, running_var=var)
+    x = np.array([[1.0, 4.0]])
+    np.testing.assert_allclose(bn.forward(x, False), (x - mean) / np.sqrt(var + 1e-5))

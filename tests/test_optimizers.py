@@ -144,3 +144,79 @@ def test_learning_rate_can_be_changed_between_steps():
     opt.lr = 0.01
     opt.update(params, {"w": np.array([1.0])})
     np.testing.assert_allclose(params["w"], [1 - 0.1 - 0.01])
+
+
+# ---------------------------------------------------------------- defaults and messages (found by mutation testing)
+def test_default_settings_are_the_books():
+    from dlhelpers import optimizers as O
+    assert O.SGD().lr == 0.01
+    for cls in (O.Momentum, O.Nesterov):
+        assert (cls().lr, cls().momentum) == (0.01, 0.9)
+    assert (O.AdaGrad().lr, O.AdaGrad().eps) == (0.01, 1e-7)
+    assert (O.RMSprop().lr, O.RMSprop().decay_rate, O.RMSprop().eps) == (0.01, 0.99, 1e-7)
+    adam = O.Adam()
+    assert (adam.lr, adam.beta1, adam.beta2, adam.eps, adam.t) == (0.001, 0.9, 0.999, 1e-8, 0)
+    step = O.StepDecay(0.1)
+    assert (step.step_size, step.gamma) == (10, 0.5)
+    assert [step(e) for e in (0, 9, 10, 25)] == [0.1, 0.1, 0.05, 0.025]
+    assert O.ExponentialDecay(0.1).decay_rate == 0.95
+    assert O.ExponentialDecay(0.1)(2) == pytest.approx(0.1 * 0.95 ** 2)
+
+
+LR_HINT = "Typical values are 0.1 to 1e-4 (SGD around 0.01-0.1, Adam around 1e-3)."
+
+
+@pytest.mark.parametrize("call,error,message", [
+    (lambda O: O.SGD(lr=-1), ValueError, f"lr (the learning rate) must be a positive number, got -1. {LR_HINT}"),
+    (lambda O: O.SGD(lr="0.1"), TypeError, f"lr (the learning rate) must be a number, got a str ('0.1'). {LR_HINT}"),
+    (lambda O: O.StepDecay(0), ValueError, f"initial_lr (the learning rate) must be a positive number, got 0. {LR_HINT}"),
+    (lambda O: O.Adam(eps=0), ValueError,
+     "eps must be in (0, 1], got 0.0. eps keeps the step finite when a gradient is 0; 1e-8 to 1e-7 is usual."),
+    (lambda O: O.AdaGrad(eps=2), ValueError,
+     "eps must be in (0, 1], got 2.0. eps keeps the step finite when a gradient is 0; 1e-8 to 1e-7 is usual."),
+    (lambda O: O.SGD().update([1], {}), TypeError, "SGD.update: params must be a dict of arrays (name -> ndarray), got list"),
+    (lambda O: O.SGD().update({}, None), TypeError, "SGD.update: grads must be a dict of arrays (name -> ndarray), got NoneType"),
+    (lambda O: O.SGD().update({"W": [1.0]}, {"W": np.ones(1)}), TypeError,
+     "SGD.update: params['W'] must be a float32/float64 NumPy array (it is updated in place), got list"),
+    (lambda O: O.SGD().update({"W": np.ones(1, int)}, {"W": np.ones(1)}), TypeError,
+     "SGD.update: params['W'] must be a float32/float64 NumPy array (it is updated in place), got ndarray int64"),
+    (lambda O: O.Momentum().update({"W": np.ones(1)}, {"W": [1.0]}), TypeError,
+     "Momentum.update: grads['W'] must be a float32/float64 NumPy array, got list"),
+    (lambda O: O.Momentum().update({"W": np.ones(1)}, {"W": np.ones(1, np.float16)}), TypeError,
+     "Momentum.update: grads['W'] must be a float32/float64 NumPy array, got ndarray float16"),
+    (lambda O: O.Adam().update({"W": np.ones(2)}, {"W": np.ones((1, 2))}), ValueError,
+     "Adam.update: grads['W'] has shape (1, 2) but params['W'] has shape (2,); they must match exactly (no broadcasting)"),
+    (lambda O: O.RMSprop().update({"W": np.ones(2)}, {"V": np.ones(2)}), ValueError,
+     "RMSprop.update: grads has key 'V' but params does not; pass the gradients of these parameters only (['W'])"),
+    (lambda O: O.make_optimizer(O.SGD(), lr=1), TypeError,
+     "make_optimizer got an Optimizer instance and also ['lr']; pass either a ready optimizer or a name with its settings"),
+    (lambda O: O.make_optimizer("sgd", momentum=0.9, beta=1), TypeError, "SGD has no setting 'beta', 'momentum'; it takes ['lr']"),
+    (lambda O: O.make_optimizer(None), TypeError, "name must be an optimizer name such as 'adam' or an Optimizer, got None"),
+    (lambda O: O.StepDecay(0.1, step_size=0), ValueError, "step_size must be >= 1, got 0. It is a number of epochs."),
+    (lambda O: O.StepDecay(0.1, gamma=0), ValueError, "gamma must be in (0, 1], got 0.0. 0.5 halves the rate each step."),
+    (lambda O: O.ExponentialDecay(0.1, decay_rate=2), ValueError,
+     "decay_rate must be in (0, 1], got 2.0. 0.95 shrinks the rate by 5 % per epoch."),
+    (lambda O: O.StepDecay(0.1)(-1), ValueError, "epoch must be >= 0, got -1."),
+    (lambda O: O.Momentum(momentum=1), ValueError, "momentum must be in [0, 1), got 1.0."),
+])
+def test_messages_say_what_to_do(call, error, message):
+    from dlhelpers import optimizers as O
+    with pytest.raises(error) as info:
+        call(O)
+    assert str(info.value) == message
+
+
+def test_make_optimizer_passes_settings_and_returns_instances():
+    from dlhelpers import optimizers as O
+    opt = O.make_optimizer("Adam", lr=0.01, beta1=0.5)
+    assert isinstance(opt, O.Adam) and (opt.lr, opt.beta1) == (0.01, 0.5)
+    ready = O.SGD(0.2)
+    assert O.make_optimizer(ready) is ready
+
+
+def test_a_reused_optimizer_refuses_a_network_of_another_shape():
+    from dlhelpers import optimizers as O
+    opt = O.Adam()
+    opt.update({"W": np.zeros((2, 3))}, {"W": np.ones((2, 3))})
+    with pytest.raises(ValueError, match=r"params\['W'\] has shape \(3, 3\) but this optimizer's state for it has shape \(2, 3\)"):
+        opt.update({"W": np.zeros((3, 3))}, {"W": np.ones((3, 3))})

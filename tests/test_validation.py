@@ -77,21 +77,29 @@ def test_float_labels_with_integer_values_are_accepted(net, batch):
 
 
 # ---------------------------------------------------------------- learning rates and optimizers
-@pytest.mark.parametrize("lr", [0, -0.1, np.nan, np.inf, "0.1", None])
+@pytest.mark.parametrize("lr,error,message", [
+    (0, ValueError, r"lr \(the learning rate\) must be a positive number, got 0"),
+    (-0.1, ValueError, r"lr \(the learning rate\) must be a positive number, got -0.1"),
+    (np.nan, ValueError, r"lr \(the learning rate\) must be a finite number"),
+    (np.inf, ValueError, r"lr \(the learning rate\) must be a finite number"),
+    ("0.1", TypeError, r"lr \(the learning rate\) must be a number, got a str"),
+    (None, TypeError, r"lr \(the learning rate\) must be a number, got None"),
+    (True, TypeError, r"lr \(the learning rate\) must be a number, got a bool"),
+])
 @pytest.mark.parametrize("cls", [SGD, Momentum, Nesterov, AdaGrad, RMSprop, Adam])
-def test_learning_rate_must_be_positive(cls, lr):
-    with pytest.raises(ValueError, match="learning rate must be a positive number"):
+def test_learning_rate_must_be_positive(cls, lr, error, message):
+    with pytest.raises(error, match=message):
         cls(lr=lr)
 
 
 def test_learning_rate_checked_when_changed_and_in_schedules():
     opt = SGD(lr=0.1)
-    with pytest.raises(ValueError, match="learning rate must be a positive number, got -1"):
+    with pytest.raises(ValueError, match=r"learning rate\) must be a positive number, got -1"):
         opt.lr = -1
     assert opt.lr == 0.1
-    with pytest.raises(ValueError, match="learning rate must be a positive number"):
+    with pytest.raises(ValueError, match=r"initial_lr \(the learning rate\) must be a positive number"):
         StepDecay(0.0)
-    with pytest.raises(ValueError, match="learning rate must be a positive number"):
+    with pytest.raises(ValueError, match=r"initial_lr \(the learning rate\) must be a positive number"):
         ExponentialDecay(-0.01)
     with pytest.raises(ValueError, match="step_size must be >= 1"):
         StepDecay(0.1, step_size=0)
@@ -120,11 +128,17 @@ def test_unknown_optimizer_name(net, batch):
 
 
 # ---------------------------------------------------------------- network configuration
-@pytest.mark.parametrize("ratio", [1.0, 1.5, -0.1, "0.5", None])
-def test_dropout_ratio_outside_0_1(ratio):
-    with pytest.raises(ValueError, match=r"dropout_ratio must be in \[0, 1\)"):
+@pytest.mark.parametrize("ratio,error,message", [
+    (1.0, ValueError, r"dropout_ratio must be in \[0, 1\)"),
+    (1.5, ValueError, r"dropout_ratio must be in \[0, 1\)"),
+    (-0.1, ValueError, r"dropout_ratio must be in \[0, 1\)"),
+    ("0.5", TypeError, r"dropout_ratio must be a number, got a str"),
+    (None, TypeError, r"dropout_ratio must be a number, got None"),
+])
+def test_dropout_ratio_outside_0_1(ratio, error, message):
+    with pytest.raises(error, match=message):
         Dropout(ratio)
-    with pytest.raises(ValueError, match=r"dropout_ratio must be in \[0, 1\)"):
+    with pytest.raises(error, match=message):
         MultiLayerNet(784, [10], 10, use_dropout=True, dropout_ratio=ratio)
 
 
@@ -164,7 +178,7 @@ def test_bad_network_arguments(kwargs, message):
 
 
 def test_batchnorm_rejects_3d_input():
-    with pytest.raises(ValueError, match=r"BatchNormalization takes \(N, D\) or \(N, C, H, W\) input, got shape \(2, 3, 4\)"):
+    with pytest.raises(ValueError, match=r"BatchNormalization takes \(N, 3\) or \(N, 3, H, W\) float64 input, got shape \(2, 3, 4\)"):
         BatchNormalization(np.ones(3), np.zeros(3)).forward(np.zeros((2, 3, 4)), train_flg=True)
 
 
@@ -174,7 +188,7 @@ def test_batchnorm_rejects_3d_input():
     (dict(epochs=2.5), "epochs must be a non-negative integer"),
     (dict(mini_batch_size=0), "mini_batch_size must be a positive integer, got 0"),
     (dict(patience=3), "early stopping needs validation data: pass x_val and t_val"),
-    (dict(optimizer_param={"lr": 0}), "learning rate must be a positive number"),
+    (dict(optimizer_param={"lr": 0}), r"learning rate\) must be a positive number"),
 ])
 def test_bad_trainer_arguments(net, batch, kwargs, message):
     x, t = batch
@@ -198,7 +212,29 @@ def test_trainer_checks_its_data(net, batch):
 
 def test_bad_split_arguments():
     x, t = np.zeros((10, 2)), np.zeros(10)
-    with pytest.raises(ValueError, match="val_fraction must be between 0 and 1, got 1.5"):
+    with pytest.raises(ValueError, match=r"val_fraction must be in \(0, 1\), got 1.5"):
         train_val_split(x, t, val_fraction=1.5)
     with pytest.raises(ValueError, match="x has 10 samples but t has 9"):
         shuffle_dataset(x, t[:9])
+
+
+# ---------------------------------------------------------------- labels the first edition took silently
+@pytest.mark.parametrize("labels,message", [
+    (np.full((4, 10), np.nan), r"one-hot t row 0 is \[nan, .*exactly one 1"),
+    (np.zeros((4, 10)), r"one-hot t row 0 is \[0.0, .*NaN or all-zero rows are not labels"),
+    (np.eye(10)[[0, 1, 2, 3]] * 2, r"one-hot t row 0 is \[2.0, "),
+    (np.array([0.0, 1e30, 2.0, 3.0]), r"labels from 0 to 1e\+30, but there are only 10 classes"),
+])
+def test_network_refuses_labels_that_gave_a_perfect_score(net, batch, labels, message):
+    x, _ = batch
+    for call in (net.accuracy, net.loss):
+        with pytest.raises(ValueError, match=message):
+            call(x, labels)
+
+
+def test_empty_batch_is_refused_not_divided_by_zero(net):
+    with pytest.raises(ValueError, match=r"t is empty \(shape \(0,\)\)"):
+        net.accuracy(np.zeros((0, 784), np.float32), np.zeros(0, int))
+    from dlhelpers.functions import one_hot
+    with pytest.raises(ValueError, match=r"t holds labels from -1 to -1, but there are only 10 classes"):
+        one_hot(np.array([-1]))

@@ -1,0 +1,444 @@
+"""A table of bad inputs to the public API: each must be refused with a clear message.
+
+"Refused with a clear message" means: a ValueError or TypeError raised inside ``dlhelpers`` (not a
+raw NumPy or Python error from deeper down), whose message names the argument. The summary
+"N of M bad inputs refused with a clear message" is printed at the end of the run.
+
+To extend: write a function that returns a list of :class:`Bad` rows (a label, the argument's
+name as the message must show it, and a zero-argument callable that makes the bad call) and add
+it to ``TABLES``. Helpers below generate the usual categories (``bad_arrays``, ``bad_numbers``,
+``bad_labels``) so that a new public function needs a few lines, not a few dozen.
+"""
+import re
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pytest
+
+import dlhelpers
+from dlhelpers import checks
+from dlhelpers import functions as F
+from dlhelpers import layers as L
+from dlhelpers import mnist_download as md
+from dlhelpers import optimizers as O
+from dlhelpers import utils as U
+
+PACKAGE_DIR = Path(dlhelpers.__file__).resolve().parent
+
+
+@dataclass
+class Bad:
+    label: str   # what is wrong, e.g. "softmax: x is a float16 array"
+    arg: str     # the argument's name, as the error message must name it
+    call: Callable[[], object]
+
+
+# ---------------------------------------------------------------- generators of bad values
+def _arr(*shape, dtype=np.float64, fill=0.5):
+    return np.full(shape, fill, dtype=dtype)
+
+
+def bad_arrays(shape=(2, 3), *, empty=False, inf=False, zero_d=False, lists=False, ints=False):
+    """(label, value) pairs of arrays no array argument accepts, plus optional categories."""
+    nan = _arr(*shape)
+    nan.flat[1] = np.nan
+    rows = [
+        ("None", None),
+        ("a string", "abc"),
+        ("a dict", {"a": 1}),
+        ("a bool array", np.ones(shape, dtype=bool)),
+        ("a complex array", _arr(*shape, dtype=np.complex128)),
+        ("an object array", np.array([object()] * int(np.prod(shape)), dtype=object).reshape(shape)),
+        ("a float16 array", _arr(*shape, dtype=np.float16)),
+        ("an array holding NaN", nan),
+        ("a ragged list", [[1.0, 2.0], [3.0]]),
+    ]
+    if inf:
+        with_inf = _arr(*shape)
+        with_inf.flat[0] = np.inf
+        rows.append(("an array holding inf", with_inf))
+    if empty:
+        rows.append(("an empty array", np.zeros((0,) + tuple(shape[1:]))))
+    if zero_d:
+        rows.append(("a 0-d array", np.array(0.5)))
+    if lists:
+        rows.append(("a list", np.full(shape, 0.5).tolist()))
+    if ints:
+        rows.append(("an int array", np.ones(shape, dtype=np.int64)))
+    return rows
+
+
+def bad_numbers(*, low=None, high=None, extra=()):
+    """(label, value) pairs for a number argument: wrong types, NaN/inf and out-of-range values."""
+    rows = [("None", None), ("a string", "0.1"), ("a bool", True), ("NaN", float("nan")),
+            ("inf", float("inf")), ("a list", [0.1]), ("a complex number", 1 + 1j)]
+    if low is not None:
+        rows.append((f"below {low}", low - 1))
+    if high is not None:
+        rows.append((f"above {high}", high + 1))
+    return rows + list(extra)
+
+
+def bad_ints(minimum):
+    return [("None", None), ("a string", "3"), ("a bool", True), ("a float", 2.5), ("NaN", float("nan")),
+            (f"below {minimum}", minimum - 1)]
+
+
+def bad_labels(n=2, c=3):
+    """(label, value) pairs of labels for n samples of c classes."""
+    onehot = np.eye(c)[np.arange(n) % c]
+    nan_row, zero_row, two_ones = onehot.copy(), onehot.copy(), onehot.copy()
+    nan_row[0] = np.nan
+    zero_row[0] = 0
+    two_ones[0, :2] = 1
+    return [
+        ("None", None),
+        ("a string", "01"),
+        ("a bool array", np.ones(n, dtype=bool)),
+        ("a complex array", np.zeros(n, dtype=complex)),
+        ("an object array", np.array([0] * n, dtype=object)),
+        ("a float16 array", np.zeros(n, dtype=np.float16)),
+        ("a negative label", np.array([-1] + [0] * (n - 1))),
+        ("a label too large", np.array([c] + [0] * (n - 1))),
+        ("a non-integer float label", np.array([0.5] + [0.0] * (n - 1))),
+        ("a huge float label", np.array([1e30] + [0.0] * (n - 1))),
+        ("a NaN label", np.array([np.nan] + [0.0] * (n - 1))),
+        ("too few labels", np.zeros(n - 1, dtype=int)),
+        ("3-D labels", np.zeros((n, c, 1))),
+        ("one-hot of the wrong width", np.zeros((n, c + 1))),
+        ("a one-hot row of NaN", nan_row),
+        ("an all-zero one-hot row", zero_row),
+        ("a one-hot row with two 1s", two_ones),
+    ]
+
+
+# ---------------------------------------------------------------- tables, one per module
+def functions_table():
+    rows = []
+    for fn in (F.sigmoid, F.sigmoid_grad, F.relu, F.tanh, F.leaky_relu, F.elu):
+        for what, value in bad_arrays():
+            rows.append(Bad(f"{fn.__name__}: x is {what}", "x", lambda fn=fn, v=value: fn(v)))
+    for what, value in bad_numbers(low=0, high=1, extra=[("1 (every unit linear)", 1.0)]):
+        rows.append(Bad(f"leaky_relu: alpha is {what}", "alpha", lambda v=value: F.leaky_relu(_arr(2, 3), v)))
+    for what, value in bad_numbers(extra=[("0", 0.0), ("negative", -1.0)]):
+        rows.append(Bad(f"elu: alpha is {what}", "alpha", lambda v=value: F.elu(_arr(2, 3), v)))
+    for fn in (F.softmax, F.log_softmax):
+        for what, value in bad_arrays(inf=True, empty=True, zero_d=True):
+            rows.append(Bad(f"{fn.__name__}: x is {what}", "x", lambda fn=fn, v=value: fn(v)))
+    probs = np.full((2, 3), 1 / 3)
+    for fn in (F.mean_squared_error, F.cross_entropy_error):
+        for what, value in bad_arrays(inf=True, empty=True, zero_d=True):
+            rows.append(Bad(f"{fn.__name__}: y is {what}", "y",
+                            lambda fn=fn, v=value: fn(v, np.array([0, 1]))))
+        rows.append(Bad(f"{fn.__name__}: y is 3-D", "y", lambda fn=fn: fn(np.full((2, 3, 1), 0.3), np.array([0, 1]))))
+        for what, value in bad_labels():
+            rows.append(Bad(f"{fn.__name__}: t is {what}", "t", lambda fn=fn, v=value: fn(probs, v)))
+    rows.append(Bad("cross_entropy_error: y holds scores, not probabilities", "y",
+                    lambda: F.cross_entropy_error(np.array([[2.0, -1.0, 0.5]]), np.array([0]))))
+    for what, value in bad_numbers(low=0, high=1, extra=[("0", 0.0)]):
+        rows.append(Bad(f"cross_entropy_error: delta is {what}", "delta",
+                        lambda v=value: F.cross_entropy_error(probs, np.array([0, 1]), v)))
+    for what, value in bad_labels(c=10)[:11] + [("a 2-D array", np.zeros((2, 10))), ("a 0-d array", np.array(3))]:
+        rows.append(Bad(f"one_hot: t is {what}", "t", lambda v=value: F.one_hot(v, 10)))
+    for what, value in bad_ints(1):
+        rows.append(Bad(f"one_hot: n_classes is {what}", "n_classes", lambda v=value: F.one_hot(np.array([0]), v)))
+    for what, value in [("a made-up name", "floaty"), ("bool", bool), ("complex", complex), ("object", object)]:
+        rows.append(Bad(f"one_hot: dtype is {what}", "dtype", lambda v=value: F.one_hot(np.array([0]), 10, v)))
+    return rows
+
+
+def _forward_inputs(shape):
+    """Bad ``x`` for a layer's forward: anything but a float32/float64 ndarray."""
+    rows = [(w, v) for w, v in bad_arrays(shape) if w not in ("an array holding NaN",)]
+    return rows + [("a list", np.full(shape, 0.5).tolist()), ("an int array", np.ones(shape, dtype=np.int64)),
+                   ("a 0-d array", np.array(0.5))]
+
+
+def _layers():
+    """name -> (factory, good x); every layer of layers.py."""
+    rng = np.random.default_rng(0)
+    return {
+        "Affine": (lambda: L.Affine(rng.standard_normal((3, 4)), np.zeros(4)), rng.standard_normal((2, 3))),
+        "ReLU": (L.ReLU, rng.standard_normal((2, 3))),
+        "LeakyReLU": (L.LeakyReLU, rng.standard_normal((2, 3))),
+        "Sigmoid": (L.Sigmoid, rng.standard_normal((2, 3))),
+        "Tanh": (L.Tanh, rng.standard_normal((2, 3))),
+        "ELU": (L.ELU, rng.standard_normal((2, 3))),
+        "Dropout": (lambda: L.Dropout(0.5, rng=0), rng.standard_normal((2, 3))),
+        "BatchNormalization": (lambda: L.BatchNormalization(np.ones(3), np.zeros(3)), rng.standard_normal((4, 3))),
+    }
+
+
+def layers_table():
+    rows = []
+    for name, (make, x) in _layers().items():
+        for what, value in _forward_inputs(x.shape):
+            rows.append(Bad(f"{name}.forward: x is {what}", "x", lambda m=make, v=value: m().forward(v, True)))
+        rows.append(Bad(f"{name}.backward before forward", "backward", lambda m=make, x=x: m().backward(np.ones_like(x))))
+
+        def wrong_dout(m=make, x=x, kind="shape"):
+            layer = m()
+            out = layer.forward(x, True)
+            dout = {"shape": np.ones((out.shape[0] + 1,) + out.shape[1:]), "None": None,
+                    "int": np.ones(out.shape, dtype=int), "list": np.ones(out.shape).tolist()}[kind]
+            return layer.backward(dout)
+        for kind in ("shape", "None", "int", "list"):
+            rows.append(Bad(f"{name}.backward: dout is {kind if kind != 'shape' else 'of the wrong shape'}", "dout",
+                            lambda w=wrong_dout, k=kind: w(kind=k)))
+    good_W, good_b = np.ones((3, 4)), np.zeros(4)
+    for what, value in [("None", None), ("a list", good_W.tolist()), ("an int array", np.ones((3, 4), int)),
+                        ("1-D", np.ones(3)), ("empty", np.ones((0, 4))), ("holding NaN", np.full((3, 4), np.nan)),
+                        ("a float16 array", np.ones((3, 4), np.float16))]:
+        rows.append(Bad(f"Affine: W is {what}", "W", lambda v=value: L.Affine(v, good_b)))
+    for what, value in [("None", None), ("of the wrong length", np.zeros(3)), ("float32 beside float64 W", np.zeros(4, np.float32)),
+                        ("2-D", np.zeros((1, 4)))]:
+        rows.append(Bad(f"Affine: b is {what}", "b", lambda v=value: L.Affine(good_W, v)))
+    rows.append(Bad("Affine: compute_input_grad is a string", "compute_input_grad",
+                    lambda: L.Affine(good_W, good_b, compute_input_grad="no")))
+    rows.append(Bad("Affine.forward: x has the wrong number of features", "x", lambda: L.Affine(good_W, good_b).forward(np.ones((2, 5)))))
+    rows.append(Bad("Affine.forward: float32 x for a float64 layer", "x", lambda: L.Affine(good_W, good_b).forward(np.ones((2, 3), np.float32))))
+    rows.append(Bad("Affine.forward: 1-D x", "x", lambda: L.Affine(good_W, good_b).forward(np.ones(3))))
+    for what, value in bad_numbers(low=0, high=1):
+        rows.append(Bad(f"LeakyReLU: alpha is {what}", "alpha", lambda v=value: L.LeakyReLU(v)))
+    for what, value in bad_numbers(extra=[("0", 0.0), ("negative", -1.0)]):
+        rows.append(Bad(f"ELU: alpha is {what}", "alpha", lambda v=value: L.ELU(v)))
+    for what, value in bad_numbers(low=0, high=1, extra=[("1 (drops every unit)", 1.0)]):
+        rows.append(Bad(f"Dropout: dropout_ratio is {what}", "dropout_ratio", lambda v=value: L.Dropout(v)))
+    rows.append(Bad("Dropout: inverted is a string", "inverted", lambda: L.Dropout(0.5, inverted="yes")))
+    for what, value in [("a string", "seed"), ("negative", -1), ("a float", 1.5), ("a bool", True)]:
+        rows.append(Bad(f"Dropout: rng is {what}", "rng", lambda v=value: L.Dropout(0.5, rng=v)))
+    rows.append(Bad("Dropout.backward after an inference-only forward", "backward",
+                    lambda: (lambda d: (d.forward(np.ones((2, 3))), d.backward(np.ones((2, 3)))))(L.Dropout(0.5))))
+    ones, zeros = np.ones(3), np.zeros(3)
+    BN = L.BatchNormalization
+    for what, value in [("None", None), ("a list", [1.0, 1.0, 1.0]), ("2-D", np.ones((1, 3))), ("an int array", np.ones(3, int)),
+                        ("empty", np.ones(0)), ("holding NaN", np.array([1.0, np.nan, 1.0]))]:
+        rows.append(Bad(f"BatchNormalization: gamma is {what}", "gamma", lambda v=value: BN(v, zeros)))
+    rows.append(Bad("BatchNormalization: beta of another length", "beta", lambda: BN(ones, np.zeros(4))))
+    rows.append(Bad("BatchNormalization: beta is None", "beta", lambda: BN(ones, None)))
+    for what, value in bad_numbers(low=0, high=1, extra=[("1", 1.0)]):
+        rows.append(Bad(f"BatchNormalization: momentum is {what}", "momentum", lambda v=value: BN(ones, zeros, momentum=v)))
+    for what, value in bad_numbers(extra=[("0", 0.0), ("negative", -1e-5)]):
+        rows.append(Bad(f"BatchNormalization: eps is {what}", "eps", lambda v=value: BN(ones, zeros, eps=v)))
+    rows.append(Bad("BatchNormalization: running_mean of another length", "running_mean",
+                    lambda: BN(ones, zeros, running_mean=np.zeros(4), running_var=np.ones(4))))
+    rows.append(Bad("BatchNormalization: running_var negative", "running_var",
+                    lambda: BN(ones, zeros, running_mean=np.zeros(3), running_var=-np.ones(3))))
+    rows.append(Bad("BatchNormalization: running_mean without running_var", "running_var",
+                    lambda: BN(ones, zeros, running_mean=np.zeros(3))))
+    rows.append(Bad("BatchNormalization: training on one sample", "BatchNormalization",
+                    lambda: BN(ones, zeros).forward(np.ones((1, 3)), True)))
+    rows.append(Bad("BatchNormalization: training on one 1x1 image", "BatchNormalization",
+                    lambda: BN(ones, zeros).forward(np.ones((1, 3, 1, 1)), True)))
+    rows.append(Bad("BatchNormalization.forward: 3-D x", "BatchNormalization",
+                    lambda: BN(ones, zeros).forward(np.ones((2, 3, 4)), True)))
+    rows.append(Bad("BatchNormalization.forward: wrong number of features", "BatchNormalization",
+                    lambda: BN(ones, zeros).forward(np.ones((2, 4)), True)))
+    rows.append(Bad("BatchNormalization.backward after an inference forward", "backward",
+                    lambda: (lambda b: (b.forward(np.ones((2, 3))), b.backward(np.ones((2, 3)))))(BN(ones, zeros))))
+    # SoftmaxWithLoss
+    scores = np.zeros((2, 3))
+    for what, value in _forward_inputs((2, 3)) + [("1-D", np.zeros(3)), ("3-D", np.zeros((2, 3, 1)))]:
+        rows.append(Bad(f"SoftmaxWithLoss.forward: x is {what}", "x",
+                        lambda v=value: L.SoftmaxWithLoss().forward(v, np.array([0, 1]))))
+    for what, value in bad_labels():
+        if value is None:
+            rows.append(Bad("SoftmaxWithLoss.forward: t is missing", "t", lambda: L.SoftmaxWithLoss().forward(scores)))
+            continue
+        rows.append(Bad(f"SoftmaxWithLoss.forward: t is {what}", "t", lambda v=value: L.SoftmaxWithLoss().forward(scores, v)))
+    rows.append(Bad("SoftmaxWithLoss.backward before forward", "backward", lambda: L.SoftmaxWithLoss().backward()))
+    for what, value in bad_numbers():
+        def swl_backward(v=value):
+            layer = L.SoftmaxWithLoss()
+            layer.forward(scores, np.array([0, 1]))
+            return layer.backward(v)
+        rows.append(Bad(f"SoftmaxWithLoss.backward: dout is {what}", "dout", swl_backward))
+    return rows
+
+
+OPTIMIZER_CLASSES = (O.SGD, O.Momentum, O.Nesterov, O.AdaGrad, O.RMSprop, O.Adam)
+
+
+def optimizers_table():
+    rows = []
+    W = lambda: {"W": np.zeros((2, 3)), "b": np.zeros(3)}  # noqa: E731
+    good_g = lambda: {"W": np.ones((2, 3)), "b": np.ones(3)}  # noqa: E731
+    bad_updates = [
+        ("params", "params is a list", lambda: [np.zeros(3)], good_g),
+        ("params", "params is None", lambda: None, good_g),
+        ("grads", "grads is None", W, lambda: None),
+        ("grads", "grads is a list", W, lambda: [np.ones((2, 3))]),
+        ("grads['W']", "grads['W'] broadcasts as (1, 3)", W, lambda: {"W": np.ones((1, 3)), "b": np.ones(3)}),
+        ("grads['W']", "grads['W'] is the transpose", W, lambda: {"W": np.ones((3, 2)), "b": np.ones(3)}),
+        ("grads['b']", "grads['b'] is a scalar", W, lambda: {"W": np.ones((2, 3)), "b": np.float64(1.0)}),
+        ("grads['W']", "grads['W'] is a list", W, lambda: {"W": np.ones((2, 3)).tolist(), "b": np.ones(3)}),
+        ("grads['W']", "grads['W'] is an int array", W, lambda: {"W": np.ones((2, 3), int), "b": np.ones(3)}),
+        ("grads['W']", "grads['W'] is a complex array", W, lambda: {"W": np.ones((2, 3), complex), "b": np.ones(3)}),
+        ("'W2'", "grads has a key params lacks", W, lambda: {"W2": np.ones((2, 3))}),
+        ("params['W']", "params['W'] is a list", lambda: {"W": [[0.0] * 3] * 2}, lambda: {"W": np.ones((2, 3))}),
+        ("params['W']", "params['W'] is an int array", lambda: {"W": np.zeros((2, 3), int)}, lambda: {"W": np.ones((2, 3))}),
+    ]
+    for cls in OPTIMIZER_CLASSES:
+        n = cls.__name__
+        for what, value in bad_numbers(extra=[("0", 0), ("negative", -0.1)]):
+            rows.append(Bad(f"{n}: lr is {what}", "lr", lambda c=cls, v=value: c(lr=v)))
+        rows.append(Bad(f"{n}: lr set to 0 later", "lr", lambda c=cls: setattr(c(), "lr", 0)))
+        for arg, what, p, g in bad_updates:
+            rows.append(Bad(f"{n}.update: {what}", arg, lambda c=cls, p=p, g=g: c().update(p(), g())))
+    for cls, arg in ((O.Momentum, "momentum"), (O.Nesterov, "momentum"), (O.RMSprop, "decay_rate"),
+                     (O.Adam, "beta1"), (O.Adam, "beta2")):
+        for what, value in bad_numbers(low=0, high=1, extra=[("1", 1.0)]):
+            rows.append(Bad(f"{cls.__name__}: {arg} is {what}", arg, lambda c=cls, a=arg, v=value: c(**{a: v})))
+    for cls in (O.AdaGrad, O.RMSprop, O.Adam):
+        for what, value in bad_numbers(extra=[("0 (NaN on a zero gradient)", 0.0), ("negative", -1e-8)]):
+            rows.append(Bad(f"{cls.__name__}: eps is {what}", "eps", lambda c=cls, v=value: c(eps=v)))
+    for cls in OPTIMIZER_CLASSES[1:]:
+        def reuse(c=cls):
+            opt = c()
+            opt.update({"W": np.zeros((2, 3))}, {"W": np.ones((2, 3))})
+            opt.update({"W": np.zeros((3, 3))}, {"W": np.ones((3, 3))})
+        rows.append(Bad(f"{cls.__name__}: reused on a network of another shape", "params['W']", reuse))
+    for what, value in [("an unknown name", "adamw"), ("None", None), ("a number", 3), ("a class", O.SGD)]:
+        rows.append(Bad(f"make_optimizer: name is {what}", "name" if what != "an unknown name" else "optimizer",
+                        lambda v=value: O.make_optimizer(v)))
+    rows.append(Bad("make_optimizer: a setting the optimizer lacks", "momentum", lambda: O.make_optimizer("sgd", momentum=0.9)))
+    rows.append(Bad("make_optimizer: an instance and settings", "make_optimizer", lambda: O.make_optimizer(O.SGD(), lr=0.1)))
+    for sched in (O.StepDecay, O.ExponentialDecay):
+        n = sched.__name__
+        for what, value in bad_numbers(extra=[("0", 0.0), ("negative", -0.1)]):
+            rows.append(Bad(f"{n}: initial_lr is {what}", "initial_lr", lambda s=sched, v=value: s(v)))
+        for what, value in bad_ints(0):
+            rows.append(Bad(f"{n}(epoch) with epoch {what}", "epoch", lambda s=sched, v=value: s(0.1)(v)))
+    for what, value in bad_ints(1):
+        rows.append(Bad(f"StepDecay: step_size is {what}", "step_size", lambda v=value: O.StepDecay(0.1, step_size=v)))
+    for what, value in bad_numbers(low=0, high=1, extra=[("0", 0.0)]):
+        rows.append(Bad(f"StepDecay: gamma is {what}", "gamma", lambda v=value: O.StepDecay(0.1, gamma=v)))
+        rows.append(Bad(f"ExponentialDecay: decay_rate is {what}", "decay_rate",
+                        lambda v=value: O.ExponentialDecay(0.1, decay_rate=v)))
+    return rows
+
+
+def utils_table():
+    rows = []
+    x, t = np.zeros((10, 2)), np.zeros(10)
+    for what, value in [("None", None), ("a string", "abc"), ("a 0-d array", np.array(1.0)),
+                        ("an object array", np.array([object()] * 10)), ("a complex array", np.zeros(10, complex))]:
+        rows.append(Bad(f"shuffle_dataset: x is {what}", "x", lambda v=value: U.shuffle_dataset(v, t)))
+        rows.append(Bad(f"shuffle_dataset: t is {what}", "t", lambda v=value: U.shuffle_dataset(x, v)))
+    rows.append(Bad("shuffle_dataset: t shorter than x", "t", lambda: U.shuffle_dataset(x, t[:9])))
+    rows.append(Bad("shuffle_dataset: no samples", "x", lambda: U.shuffle_dataset(x[:0], t[:0])))
+    for what, value in [("a string", "seed"), ("negative", -1), ("a float", 1.5), ("a bool", True), ("a list", [1])]:
+        rows.append(Bad(f"shuffle_dataset: rng is {what}", "rng", lambda v=value: U.shuffle_dataset(x, t, v)))
+    for what, value in bad_numbers(low=0, high=1, extra=[("0", 0.0), ("1", 1.0)]):
+        rows.append(Bad(f"train_val_split: val_fraction is {what}", "val_fraction",
+                        lambda v=value: U.train_val_split(x, t, v)))
+    rows.append(Bad("train_val_split: too few samples for the fraction", "val_fraction",
+                    lambda: U.train_val_split(x[:2], t[:2], 0.1)))
+    for what, value in [("None", None), ("a string", "abc"), ("2-D", np.zeros((3, 3))), ("an object array", np.array([object()] * 5)),
+                        ("a complex array", np.zeros(5, complex))]:
+        rows.append(Bad(f"smooth_curve: values is {what}", "values", lambda v=value: U.smooth_curve(v)))
+    for what, value in bad_ints(1):
+        rows.append(Bad(f"smooth_curve: window is {what}", "window", lambda v=value: U.smooth_curve(np.arange(20.0), v)))
+    return rows
+
+
+def checks_table():
+    rows = []
+    for what, value in bad_numbers():
+        rows.append(Bad(f"check_number: {what}", "speed", lambda v=value: checks.check_number(v, "speed")))
+    for what, value in bad_ints(0):
+        rows.append(Bad(f"check_int: {what}", "count", lambda v=value: checks.check_int(v, "count", 0)))
+    for what, value in [("a string", "yes"), ("None", None), ("1", 1)]:
+        rows.append(Bad(f"check_bool: {what}", "flag", lambda v=value: checks.check_bool(v, "flag")))
+    for what, value in bad_arrays(inf=True, empty=True):
+        rows.append(Bad(f"check_array: {what}", "data",
+                        lambda v=value: checks.check_array(v, "data", allow_inf=False, allow_empty=False)))
+    rows.append(Bad("check_same_shape: (1, 3) against (2, 3)", "grad",
+                    lambda: checks.check_same_shape(np.ones((1, 3)), np.ones((2, 3)), "grad", "param")))
+    rows.append(Bad("check_called: nothing cached", "backward", lambda: checks.check_called(None, "backward", "forward")))
+    return rows
+
+
+def download_table():
+    rows = []
+    good = dict(mirrors=["http://127.0.0.1:9/"], hashes={name: "0" * 64 for name in md.FILES}, progressbar=False)
+    cases = [("mirrors", "a single string", "http://127.0.0.1:9/"), ("mirrors", "a list of numbers", [1]),
+             ("mirrors", "None-filled", [None]), ("mirrors", "a number", 5),
+             ("hashes", "a list", ["abc"]), ("hashes", "a string", "abc")]
+    cases += [("timeout", what, v) for what, v in bad_numbers(extra=[("0", 0), ("negative", -1)])]
+    cases += [("deadline", what, v) for what, v in bad_numbers(extra=[("0", 0), ("negative", -1)])]
+    cases += [("progressbar", "a string", "yes"), ("progressbar", "None", None)]
+    for arg, what, value in cases:
+        rows.append(Bad(f"load_full_mnist_arrays: {arg} is {what}", arg,
+                        lambda a=arg, v=value: md.load_full_mnist_arrays("unused-dir", **{**good, a: v})))
+    rows.append(Bad("load_full_mnist_arrays: data_dir is None", "data_dir", lambda: md.load_full_mnist_arrays(None, **good)))
+    for what, value in [("None", None), ("a short string", "abc"), ("not hex", "z" * 64)]:
+        rows.append(Bad(f"fetch_file: expected_sha256 is {what}", "SHA-256" if value is None else "expected_sha256",
+                        lambda v=value: md.fetch_file(md.TRAIN_LABELS, "unused-dir", ["http://127.0.0.1:9/"], v)))
+    for what, value in [("None", None), ("a path with a slash", "a/b.gz"), ("a number", 3)]:
+        rows.append(Bad(f"fetch_file: name is {what}", "name",
+                        lambda v=value: md.fetch_file(v, "unused-dir", ["http://127.0.0.1:9/"], "0" * 64)))
+    rows.append(Bad("fetch_file: cache_dir is None", "cache_dir",
+                    lambda: md.fetch_file(md.TRAIN_LABELS, None, ["http://127.0.0.1:9/"], "0" * 64)))
+    return rows
+
+
+#: Every table of the probe; other modules' tables are added here.
+TABLES = [functions_table, layers_table, optimizers_table, utils_table, checks_table, download_table]
+ROWS = [row for table in TABLES for row in table()]
+
+
+# ---------------------------------------------------------------- the probe
+def verdict(row):
+    """None if ``row`` was refused with a clear message, else what happened instead."""
+    try:
+        row.call()
+    except (ValueError, TypeError) as err:
+        frames = traceback.extract_tb(err.__traceback__)
+        where = Path(frames[-1].filename).resolve()
+        if PACKAGE_DIR not in where.parents:
+            return f"{type(err).__name__} raised outside dlhelpers ({where.name}): {err}"
+        if not re.search(r"(?<!\w)" + re.escape(row.arg) + r"(?!\w)", str(err)):
+            return f"the message does not name {row.arg!r}: {err}"
+        return None
+    except Exception as err:  # noqa: BLE001 - the probe reports whatever escaped
+        return f"{type(err).__name__} instead of ValueError/TypeError: {err}"
+    return "accepted without an error"
+
+
+RESULTS = {}
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[r.label for r in ROWS])
+def test_bad_input_is_refused_with_a_clear_message(row):
+    problem = verdict(row)
+    RESULTS[row.label] = problem
+    assert problem is None, problem
+
+
+def test_ids_are_unique_and_the_table_is_large():
+    labels = [r.label for r in ROWS]
+    assert len(set(labels)) == len(labels), [x for x in labels if labels.count(x) > 1]
+    assert len(ROWS) >= 300
+
+
+class _Summary:
+    """Writes "N of M bad inputs refused with a clear message" into pytest's terminal summary."""
+
+    def pytest_terminal_summary(self, terminalreporter):
+        if RESULTS:
+            refused = sum(problem is None for problem in RESULTS.values())
+            terminalreporter.write_line(f"{refused} of {len(RESULTS)} bad inputs refused with a clear message")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _report_refusals(request):
+    summary = _Summary()
+    if not request.config.pluginmanager.is_registered(summary):
+        request.config.pluginmanager.register(summary, "bad-inputs-summary")
+    yield
+    refused = sum(problem is None for problem in RESULTS.values())
+    print(f"\n{refused} of {len(RESULTS)} bad inputs refused with a clear message")
