@@ -84,10 +84,11 @@ def test_float32_input_or_parameters_give_a_warning_that_names_the_argument():
     rng = np.random.default_rng(0)
     layer = Affine(rng.standard_normal((4, 3)), rng.standard_normal(3))
     x64, dout = rng.standard_normal((2, 4)), rng.standard_normal((2, 3))
+    layer32 = Affine(layer.W.astype(np.float32), layer.b.astype(np.float32))  # layers refuse mixed dtypes
     with pytest.warns(UserWarning, match=r"^x is float32: a gradient check needs float64"):
-        check_layer_gradients(layer, x64.astype(np.float32), dout)
+        check_layer_gradients(layer32, x64.astype(np.float32), dout)
     with pytest.warns(UserWarning, match=r"layer parameter W is float32"):
-        check_layer_gradients(Affine(layer.W.astype(np.float32), layer.b), x64, dout)
+        check_layer_gradients(layer32, x64.astype(np.float32), dout)
     net = MultiLayerNet(4, [3], 2, seed=0)     # float32 by default
     with pytest.warns(UserWarning, match=re.escape("network (parameters W1, b1, W2, b2) is float32")):
         check_network_gradients(net, x64, np.array([0, 1]))

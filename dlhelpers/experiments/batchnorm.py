@@ -123,15 +123,18 @@ def single_sample_outputs(layer, x_one):
     """A BN layer on a batch of ONE sample (shape (1, D)), three ways.
 
     Returns a dict: 'test' (test-mode forward), 'formula' (gamma * (x - running_mean) /
-    sqrt(running_var + eps) + beta computed by hand) and 'train' (training-mode forward, which
-    normalizes the sample by its own mean: every output collapses to beta).
+    sqrt(running_var + eps) + beta computed by hand) and 'train' (the layer's refusal message: in
+    training mode a lone sample would be normalized by its own mean, so every output would
+    collapse to beta; the layer refuses such a batch, as PyTorch does).
     """
     gamma, beta = layer.params["gamma"], layer.params["beta"]
-    saved = layer.running_mean.copy(), layer.running_var.copy()
     formula = gamma * (x_one - layer.running_mean) / np.sqrt(layer.running_var + layer.eps) + beta
     test = layer.forward(x_one, train_flg=False)
-    train = layer.forward(x_one, train_flg=True)
-    layer.running_mean, layer.running_var = saved  # the training-mode call moved them; undo that
+    try:
+        layer.forward(x_one, train_flg=True)
+        train = "no error: the layer normalized a batch of one"
+    except ValueError as err:
+        train = str(err)
     return {"test": test, "formula": formula, "train": train}
 
 
