@@ -2,14 +2,14 @@
 
 Usage: python tools/present.py [--port 8866] [--preheat] [notebook folder]
 
-Voila runs each notebook in a fresh kernel when its page is opened (15-50 s per notebook on a
-2-core machine) and then shows prose, figures and live widgets without the code cells; every
+Voila runs each notebook in a fresh kernel when its page is opened (the playgrounds are usable
+6-9 s after opening a page, measured on a 2-core machine without a GPU) and then shows prose, figures and live widgets without the code cells; every
 viewer gets a kernel of their own. Before class, open the notebooks you will show in browser tabs:
 an open tab keeps its kernel, so switching to it later is instant. The server listens on 127.0.0.1
 only (share your screen or projector, not the port). Port 8866 is used when free, otherwise a free
 port is picked and said so.
 
---preheat executes every notebook in the background at start, so a page opens in about 5 s; but
+--preheat executes every notebook in the background at start, so a page opens sooner; but
 each opened page makes Voila execute that notebook again in the background for the next viewer,
 which slows the live playgrounds meanwhile (an update took 2.7 s instead of under 1 s here).
 Stop with Ctrl+C.
@@ -86,7 +86,7 @@ def main(argv=None):
     if args.preheat:
         print("Every notebook is being executed in the background now (--preheat).")
     else:
-        print("Each page runs its notebook first (up to a minute): open the ones you will show in "
+        print("Each page runs its notebook first (6-9 s on 2 cores): open the ones you will show in "
               "tabs before class; an open tab keeps its kernel.")
     print("Code cells are hidden; the playgrounds are live. Stop with Ctrl+C.\n", flush=True)
     command = voila_command(folder, port, args.preheat)
