@@ -1,13 +1,13 @@
 """Replay a hosted notebook front end's versions (``make test-colab``, also run by CI).
 
-Usage: python tools/test_colab.py [--venv build/venv-colab] [notebook ...]
+Usage: python tools/test_colab.py [--venv build/venv-colab] [--jobs 2] [notebook ...]
 
 1. A separate virtual environment (kept in build/venv-colab, rebuilt when requirements-colab.txt
    changes) gets Colab's published versions (requirements-colab.txt) plus pytest and nbclient.
 2. The course is built as a wheel (from a copy of its sources) and installed there with those
    versions as constraints; the check fails if installing it changed any pinned version.
 3. Every notebook is copied alone into an empty folder and executed top to bottom in that
-   environment's kernel: no repository, no PYTHONPATH, only the installed package.
+   environment's kernel (two at a time): no repository, no PYTHONPATH, only the installed package.
 4. The playground tests (tests/test_playgrounds_*.py) run there against the installed package.
 Prints the time each step took.
 """
@@ -19,6 +19,7 @@ import sys
 import tempfile
 import time
 import venv
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -99,9 +100,25 @@ def installed_versions(python):
             (line.partition("==") for line in out.splitlines() if "==" in line)}
 
 
+def run_alone(python, nb):
+    """Execute a copy of ``nb`` alone in an empty folder: (name, passed, report)."""
+    with tempfile.TemporaryDirectory() as alone:
+        copy = Path(alone) / nb.name
+        shutil.copy2(nb, copy)
+        t = time.perf_counter()
+        done = run([python, "-c", EXECUTE, copy, alone], cwd=alone, env=clean_env(), check=False,
+                   capture_output=True, text=True)
+    if done.returncode:
+        return nb.name, False, done.stderr[-3000:]
+    return nb.name, True, (f"executed in {done.stdout.strip()} s "
+                           f"({time.perf_counter() - t:.0f} s with kernel start)")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--venv", default=str(REPO / "build" / "venv-colab"))
+    parser.add_argument("--jobs", type=int, default=2,
+                        help="notebooks executed at once (default 2: most cells use one core)")
     parser.add_argument("notebooks", nargs="*")
     args = parser.parse_args(argv)
     notebooks = [Path(p).resolve() for p in args.notebooks] or sorted((REPO / "notebooks").glob("*.ipynb"))
@@ -122,20 +139,13 @@ def main(argv=None):
         sys.exit(f"installing the course changed pinned versions (pinned, now): {changed}")
     print(f"   {wheel.name}; pinned versions unchanged; {time.perf_counter() - t:.0f} s")
 
-    failures = []
-    for nb in notebooks:
-        with tempfile.TemporaryDirectory() as alone:
-            copy = Path(alone) / nb.name
-            shutil.copy2(nb, copy)
-            t = time.perf_counter()
-            done = run([python, "-c", EXECUTE, copy, alone], cwd=alone, env=clean_env(), check=False,
-                       capture_output=True, text=True)
-        if done.returncode:
-            failures.append(nb.name)
-            print(f"FAILED {nb.name} alone:\n{done.stderr[-3000:]}")
-        else:
-            print(f"   {nb.name} alone: executed in {done.stdout.strip()} s "
-                  f"({time.perf_counter() - t:.0f} s with kernel start)", flush=True)
+    t = step(f"every notebook alone in an empty folder, {args.jobs} at a time")
+    with ThreadPoolExecutor(args.jobs) as pool:
+        results = list(pool.map(lambda nb: run_alone(python, nb), notebooks))
+    failures = [name for name, ok, _ in results if not ok]
+    for name, ok, report in results:
+        print(f"   {name} alone: {report}" if ok else f"FAILED {name} alone:\n{report}")
+    print(f"   {time.perf_counter() - t:.0f} s", flush=True)
 
     t = step("playground tests against the installed package")
     with tempfile.TemporaryDirectory() as tmp:
