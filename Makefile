@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 # setuptools prints an "Editable installation" notice for every `pip install -e .`; it is harmless here.
 PIP := PYTHONWARNINGS="ignore:Editable installation" $(BIN)/python -m pip install --quiet
 
-.PHONY: lab test test-fast test-notebooks test-browser test-colab bench notebooks present slides clean
+.PHONY: lab test test-fast test-notebooks test-browser test-colab bench notebooks present slides stamp-url clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

@@ -24,6 +24,9 @@ from urllib.parse import quote
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_PORT = 8866
+# Holds voila/templates/course: Voila's lab template without its Font Awesome CDN stylesheets.
+TEMPLATE_ROOT = Path(__file__).resolve().parent / "voila"
+TEMPLATE = "course"
 
 
 def port_is_free(port, host="127.0.0.1"):
@@ -45,10 +48,10 @@ def voila_command(folder, port, preheat=False):
     voila = Path(sys.executable).with_name("voila")
     voila = str(voila) if voila.exists() else shutil.which("voila")
     if voila is None:
-        sys.exit("Voila is not installed: `make present` installs it into .venv (requirements.txt).")
+        sys.exit("Voila is not installed: `make present` installs it into .venv (requirements-present.txt).")
     command = [voila, str(folder), "--no-browser",
                "--Voila.ip=127.0.0.1", f"--port={port}", "--Voila.port_retries=0",
-               "--strip_sources=True"]
+               "--strip_sources=True", f"--template={TEMPLATE}"]
     if preheat:
         command += ["--preheat_kernel=True", "--pool_size=1"]
     else:
@@ -90,6 +93,9 @@ def main(argv=None):
               "tabs before class; an open tab keeps its kernel.")
     print("Code cells are hidden; the playgrounds are live. Stop with Ctrl+C.\n", flush=True)
     command = voila_command(folder, port, args.preheat)
+    # Voila finds templates under every JUPYTER_PATH entry's voila/templates/.
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(
+        p for p in (str(TEMPLATE_ROOT), os.environ.get("JUPYTER_PATH")) if p)
     os.chdir(folder)
     os.execv(command[0], command)
 
