@@ -25,11 +25,9 @@ $(VENV)/.test: requirements-dev.txt $(VENV)/.present
 	$(PIP) -r requirements-dev.txt
 	touch $@
 
-# Jupyter refuses to run as root unless told; containers and CI machines often are root.
-ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
-
+# tools/lab.py: JupyterLab on notebooks/ (with --allow-root when run as root, without the ping warning).
 lab: $(VENV)/.lab
-	$(BIN)/jupyter lab notebooks/ $(ALLOW_ROOT)
+	$(BIN)/python tools/lab.py
 
 test: $(VENV)/.test
 	$(BIN)/python -m pytest -q tests

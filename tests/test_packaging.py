@@ -123,3 +123,14 @@ def test_setup_block_in_colab_installs_from_the_address(tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["pip: pip install --quiet git+https://github.com/someone/course",
                                         "imported dlhelpers"]
+
+
+def test_the_lab_command_serves_the_notebooks_quietly(monkeypatch):
+    import lab
+    monkeypatch.setattr(lab.os, "geteuid", lambda: 0, raising=False)
+    command = lab.lab_command(["--no-browser"])
+    assert command[:4] == [sys.executable, "-m", "jupyterlab", str(REPO / "notebooks")]
+    assert "--allow-root" in command and command[-1] == "--no-browser"
+    assert "--ServerApp.tornado_settings={'ws_ping_timeout': 30000}" in command
+    monkeypatch.setattr(lab.os, "geteuid", lambda: 1000, raising=False)
+    assert "--allow-root" not in lab.lab_command()
