@@ -24,7 +24,8 @@ from urllib.parse import quote
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_PORT = 8866
-# Holds voila/templates/course: Voila's lab template without its Font Awesome CDN stylesheets.
+# Holds voila/templates/course (Voila's lab template without its Font Awesome CDN stylesheets) and
+# voila.json (the websocket ping setting of tools/lab.py, which silences a warning per page).
 TEMPLATE_ROOT = Path(__file__).resolve().parent / "voila"
 TEMPLATE = "course"
 
@@ -93,9 +94,10 @@ def main(argv=None):
               "tabs before class; an open tab keeps its kernel.")
     print("Code cells are hidden; the playgrounds are live. Stop with Ctrl+C.\n", flush=True)
     command = voila_command(folder, port, args.preheat)
-    # Voila finds templates under every JUPYTER_PATH entry's voila/templates/.
-    os.environ["JUPYTER_PATH"] = os.pathsep.join(
-        p for p in (str(TEMPLATE_ROOT), os.environ.get("JUPYTER_PATH")) if p)
+    # Voila finds templates under every JUPYTER_PATH entry's voila/templates/, and reads voila.json
+    # from every JUPYTER_CONFIG_PATH entry.
+    for var in ("JUPYTER_PATH", "JUPYTER_CONFIG_PATH"):
+        os.environ[var] = os.pathsep.join(p for p in (str(TEMPLATE_ROOT), os.environ.get(var)) if p)
     os.chdir(folder)
     os.execv(command[0], command)
 
