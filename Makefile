@@ -1,51 +1,71 @@
-# The two commands: `make lab` and `make test`. Everything else is an extra.
+# The two commands: `make lab` (students) and `make test` (developers, CI). Everything else is an extra.
+# Each target installs only what it needs into .venv: requirements.txt (lab), requirements-present.txt
+# (Voila, for `make present`), requirements-dev.txt (tests). README lists the plain commands behind them.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+# setuptools prints an "Editable installation" notice for every `pip install -e .`; it is harmless here.
+PIP := PYTHONWARNINGS="ignore:Editable installation" $(BIN)/python -m pip install --quiet
 
-.PHONY: lab test test-fast test-notebooks test-browser bench notebooks present slides clean
+.PHONY: lab test test-fast test-notebooks test-browser test-colab bench notebooks present slides stamp-url clean
 
-$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
-	touch $(STAMP)
 
-# Jupyter refuses to run as root unless told; containers and CI machines often are root.
-ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
+$(VENV)/.lab: requirements.txt pyproject.toml | $(BIN)/python
+	$(PIP) -r requirements.txt
+	touch $@
 
-lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks/ $(ALLOW_ROOT)
+$(VENV)/.present: requirements-present.txt $(VENV)/.lab
+	$(PIP) -r requirements-present.txt
+	touch $@
 
-test: $(STAMP)
+$(VENV)/.test: requirements-dev.txt $(VENV)/.present
+	$(PIP) -r requirements-dev.txt
+	touch $@
+
+# tools/lab.py: JupyterLab on notebooks/ (with --allow-root when run as root, without the ping warning).
+lab: $(VENV)/.lab
+	$(BIN)/python tools/lab.py
+
+test: $(VENV)/.test
 	$(BIN)/python -m pytest -q tests
 	$(BIN)/python -m pytest -q --nbval notebooks --nbval-sanitize-with notebooks/nbval_sanitize.cfg -p no:cacheprovider
 
-test-fast: $(STAMP)
+test-fast: $(VENV)/.test
 	$(BIN)/python -m pytest -q tests
 
-test-browser: $(STAMP)
+test-browser: $(VENV)/.test
 	$(BIN)/python -m pytest -q browser_tests
 
-bench: $(STAMP)
+# Colab's published versions replayed in .venv-colab: the wheel installed there, every notebook run
+# alone in an empty folder, the playground tests against the installed copy (tools/test_colab.py).
+test-colab: $(BIN)/python
+	$(BIN)/python tools/test_colab.py
+
+bench: $(VENV)/.lab
 	$(BIN)/python benchmarks/bench_train.py
 
-notebooks: $(STAMP)
+notebooks: $(VENV)/.test
 	$(BIN)/python tools/execute_notebooks.py notebooks/*.ipynb
 
 # Voila on notebooks/ for a class: code hidden, playgrounds live, 127.0.0.1:8866 (or a free port).
 # PRESENT_ARGS=--preheat executes every notebook ahead so pages open at once.
-present: $(STAMP)
+present: $(VENV)/.present
 	$(BIN)/python tools/present.py $(PRESENT_ARGS)
 
 # reveal.js decks in slides/ (git-ignored); assets copied into slides/_assets when npm can fetch them,
 # else the decks load them from CDNs. Live controls need `make present`.
-slides: $(STAMP)
+slides: $(VENV)/.present
 	$(BIN)/python tools/make_slides.py --offline $(SLIDES_ARGS)
 
+# Publishing the course: write [project.urls] Repository into the notebooks' setup cells and README.
+stamp-url: $(BIN)/python
+	$(BIN)/python tools/stamp_repo_url.py
+
 clean:
-	rm -rf $(VENV) .pytest_cache artifacts slides
+	rm -rf $(VENV) .venv-colab .pytest_cache artifacts slides build dlhelpers.egg-info
 
 # Mutation testing (an extra, outside CI; slow): mutmut mutates functions, layers, optimizers and
 # training in a scratch copy under build/mutation/ and runs the fast tests against each mutant.

@@ -12,6 +12,9 @@ COURSE_STYLE = {
     "figure.dpi": 80,
     "savefig.dpi": 80,
     "figure.figsize": (7.0, 3.6),
+    # opaque white, not the inline backend's transparent default: readable in dark themes too
+    "figure.facecolor": "white",
+    "savefig.facecolor": "white",
     "axes.spines.top": False,
     "axes.spines.right": False,
     "axes.grid": True,

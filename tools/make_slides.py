@@ -52,7 +52,8 @@ SNAPSHOT_CSS = """
 .dl-snapshot .dl-controls { color: #333; margin: 2px 0 4px 0; }
 .dl-snapshot .dl-control { display: inline-block; margin-right: 1.2em; white-space: nowrap; }
 .dl-snapshot .dl-control b { font-weight: 600; }
-.dl-snapshot img { max-width: 100%; display: block; margin: 4px 0; }
+.dl-snapshot img { max-width: 100%; max-height: 340px; width: auto; display: block; margin: 4px 0; }
+/* on a 960x700 slide: the figure fits above the fold, under its title and controls */
 .dl-live { color: #555; font-style: italic; font-size: 0.7em; margin: 2px 0 6px 0; }
 /* The widget renderer, where it loads, draws the same saved state: then hide the snapshot. */
 .jp-OutputArea:has(.lm-Widget) .dl-snapshot,

@@ -2,14 +2,14 @@
 
 Usage: python tools/present.py [--port 8866] [--preheat] [notebook folder]
 
-Voila runs each notebook in a fresh kernel when its page is opened (15-50 s per notebook on a
-2-core machine) and then shows prose, figures and live widgets without the code cells; every
+Voila runs each notebook in a fresh kernel when its page is opened (the playgrounds are usable
+6-9 s after opening a page, measured on a 2-core machine without a GPU) and then shows prose, figures and live widgets without the code cells; every
 viewer gets a kernel of their own. Before class, open the notebooks you will show in browser tabs:
 an open tab keeps its kernel, so switching to it later is instant. The server listens on 127.0.0.1
 only (share your screen or projector, not the port). Port 8866 is used when free, otherwise a free
 port is picked and said so.
 
---preheat executes every notebook in the background at start, so a page opens in about 5 s; but
+--preheat executes every notebook in the background at start, so a page opens sooner; but
 each opened page makes Voila execute that notebook again in the background for the next viewer,
 which slows the live playgrounds meanwhile (an update took 2.7 s instead of under 1 s here).
 Stop with Ctrl+C.
@@ -24,6 +24,10 @@ from urllib.parse import quote
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_PORT = 8866
+# Holds voila/templates/course (Voila's lab template without its Font Awesome CDN stylesheets) and
+# voila.json (the websocket ping setting of tools/lab.py, which silences a warning per page).
+TEMPLATE_ROOT = Path(__file__).resolve().parent / "voila"
+TEMPLATE = "course"
 
 
 def port_is_free(port, host="127.0.0.1"):
@@ -45,10 +49,10 @@ def voila_command(folder, port, preheat=False):
     voila = Path(sys.executable).with_name("voila")
     voila = str(voila) if voila.exists() else shutil.which("voila")
     if voila is None:
-        sys.exit("Voila is not installed: `make present` installs it into .venv (requirements.txt).")
+        sys.exit("Voila is not installed: `make present` installs it into .venv (requirements-present.txt).")
     command = [voila, str(folder), "--no-browser",
                "--Voila.ip=127.0.0.1", f"--port={port}", "--Voila.port_retries=0",
-               "--strip_sources=True"]
+               "--strip_sources=True", f"--template={TEMPLATE}"]
     if preheat:
         command += ["--preheat_kernel=True", "--pool_size=1"]
     else:
@@ -86,10 +90,14 @@ def main(argv=None):
     if args.preheat:
         print("Every notebook is being executed in the background now (--preheat).")
     else:
-        print("Each page runs its notebook first (up to a minute): open the ones you will show in "
+        print("Each page runs its notebook first (6-9 s on 2 cores): open the ones you will show in "
               "tabs before class; an open tab keeps its kernel.")
     print("Code cells are hidden; the playgrounds are live. Stop with Ctrl+C.\n", flush=True)
     command = voila_command(folder, port, args.preheat)
+    # Voila finds templates under every JUPYTER_PATH entry's voila/templates/, and reads voila.json
+    # from every JUPYTER_CONFIG_PATH entry.
+    for var in ("JUPYTER_PATH", "JUPYTER_CONFIG_PATH"):
+        os.environ[var] = os.pathsep.join(p for p in (str(TEMPLATE_ROOT), os.environ.get(var)) if p)
     os.chdir(folder)
     os.execv(command[0], command)
 
