@@ -1,11 +1,22 @@
-"""Notebook 01's claims, asserted with the functions and settings the notebook uses."""
+"""Notebook 01's claims, asserted with the functions and settings the notebook uses.
+
+Where the notebook writes the code out in a cell (the training loop, the softmax-gradient check),
+the test runs that very cell's source from the notebook, so the two cannot drift apart.
+"""
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 
-from dlhelpers import MultiLayerNet, Trainer, load_mnist
+from dlhelpers import (Affine, MultiLayerNet, ReLU, SoftmaxWithLoss, cross_entropy_error, load_mnist,
+                       mean_squared_error, one_hot, sigmoid, softmax)
+from dlhelpers.exercises import nb01
 from dlhelpers.experiments import backprop as bp
-from dlhelpers.gradcheck import compare_gradients
+from dlhelpers.gradcheck import check_layer_gradients, compare_gradients, numerical_gradient
 from dlhelpers.training import blas_thread_limit
+
+NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "01_loss_and_backprop.ipynb"
 
 
 @pytest.fixture(scope="module")
@@ -13,7 +24,145 @@ def mnist():
     return load_mnist()
 
 
+def run_notebook_cell(cell_id, namespace):
+    """Execute the source of the notebook cell ``cell_id`` in ``namespace``; returns the namespace."""
+    cells = json.loads(NOTEBOOK.read_text())["cells"]
+    source = {c.get("id"): "".join(c["source"]) for c in cells}
+    assert cell_id in source, f"the notebook has no cell {cell_id!r} any more"
+    exec(compile(source[cell_id], f"<notebook 01 cell {cell_id}>", "exec"), namespace)
+    return namespace
 
+
+# ------------------------------------------------------------------ sections 1-3: losses
+def test_two_losses_on_the_example_prediction():
+    y = np.array([0.1, 0.05, 0.6, 0.0, 0.05, 0.1, 0.0, 0.1, 0.0, 0.0])
+    t2, t7 = one_hot(np.array([2]), 10)[0], one_hot(np.array([7]), 10)[0]
+    assert mean_squared_error(y, t2) == pytest.approx(0.0975)
+    assert cross_entropy_error(y, t2) == pytest.approx(0.5108, abs=1e-4)      # "0.51"
+    assert mean_squared_error(y, t7) == pytest.approx(0.5975)
+    assert cross_entropy_error(y, t7) == pytest.approx(2.3026, abs=1e-4)      # "2.30"
+    capped = cross_entropy_error(y, np.array([3]))                            # probability 0
+    assert np.isfinite(capped) and capped == pytest.approx(-np.log(1e-7), abs=0.01)   # "16.1"
+
+
+def test_batch_loss_is_the_same_for_index_and_one_hot_labels():
+    rng = np.random.default_rng(0)
+    y = softmax(rng.standard_normal((3, 10)))
+    t = np.array([2, 7, 0])
+    by_hand = -np.mean(np.log(y[np.arange(3), t] + 1e-7))
+    assert cross_entropy_error(y, t) == pytest.approx(by_hand)
+    assert cross_entropy_error(y, one_hot(t, 10)) == pytest.approx(by_hand)
+    assert round(by_hand, 4) == 2.4015
+
+
+def test_squared_error_gradient_vanishes_when_a_sigmoid_output_saturates():
+    s = np.linspace(-10, 4, 141)
+    g = bp.score_gradients(s, t=1.0)
+    # the formulas are the derivatives of the two losses (central differences in float64)
+    h = 1e-6
+    ce = lambda z: -np.log(sigmoid(z))                     # noqa: E731  (t = 1)
+    se = lambda z: 0.5 * (sigmoid(z) - 1.0) ** 2           # noqa: E731
+    np.testing.assert_allclose(g["cross_entropy"], (ce(s + h) - ce(s - h)) / (2 * h), rtol=1e-5, atol=1e-9)
+    np.testing.assert_allclose(g["squared_error"], (se(s + h) - se(s - h)) / (2 * h), rtol=1e-5, atol=1e-9)
+    at = {v: bp.score_gradients(v) for v in (-8.0, -4.0, 0.0)}
+    assert round(float(at[-8.0]["cross_entropy"]), 3) == -1.0                 # printed "-1.000"
+    assert round(float(at[-8.0]["squared_error"]), 5) == -0.00034
+    assert round(float(at[0.0]["squared_error"]), 5) == -0.125
+    # confidently wrong: cross-entropy's gradient stays near -1, squared error's vanishes
+    wrong = s < -6
+    assert np.all(np.abs(g["cross_entropy"][wrong]) > 0.99)
+    assert np.all(np.abs(g["squared_error"][wrong]) < 3e-3)
+    # the squared error's loss itself stays below 1/2, while cross-entropy grows without bound
+    p = np.linspace(1e-3, 1, 400)
+    assert np.max(0.5 * (1 - p) ** 2) <= 0.5 and -np.log(p[0]) > 6
+
+
+def test_a_softmax_output_saturates_the_squared_error_the_same_way():
+    """The parenthesis of section 2: MSE through a softmax, true class given almost nothing."""
+    x = np.array([[-8.0, 4.0, 0.0]])                       # true class 0, confidently wrong
+    t = one_hot(np.array([0]), 3)
+    mse = lambda z: 0.5 * np.sum((softmax(z) - t) ** 2)    # noqa: E731
+    ce = lambda z: -np.log(softmax(z)[0, 0])               # noqa: E731
+    d_mse = numerical_gradient(mse, x.copy())
+    d_ce = numerical_gradient(ce, x.copy())
+    assert abs(d_ce[0, 0]) > 0.99 and abs(d_mse[0, 0]) < 1e-3
+
+
+# ------------------------------------------------------------------ sections 4-5
+def test_multilayernet_is_the_layer_list_the_notebook_describes():
+    net = MultiLayerNet(784, [50], 10, weight_init_std=0.01, seed=0)
+    assert list(net.layers) == ["Affine1", "Activation1", "Affine2"]
+    assert isinstance(net.last_layer, SoftmaxWithLoss)
+    assert isinstance(net.layers["Affine1"], Affine) and isinstance(net.layers["Activation1"], ReLU)
+    assert {k: v.shape for k, v in net.params.items()} == {
+        "W1": (784, 50), "b1": (50,), "W2": (50, 10), "b2": (10,)}
+
+
+def test_batches_raise_throughput_by_an_order_of_magnitude(mnist):
+    (x, t), _ = mnist
+    net = MultiLayerNet(784, [50], 10, weight_init_std=0.01, seed=0)
+    with blas_thread_limit(1):
+        speed = bp.throughput_by_batch_size(net, x, t, batch_sizes=(1, 100), n_samples=500)
+    assert speed[100] > 10 * speed[1]
+
+
+def test_accuracy_is_a_step_function_while_the_loss_changes_on_every_move(mnist):
+    (x, t), _ = mnist
+    net, history = bp.quickly_trained_net(x, t, epochs=5, seed=1)
+    assert round(history["train_acc"][-1], 3) == 0.914                        # "about 91%"
+    trained_w1 = net.params["W1"].copy()
+    along = bp.loss_along_direction(net, x[:200], t[:200], np.linspace(-0.5, 0.5, 201))
+    flat_acc = np.mean(np.diff(along["accuracy"]) == 0)
+    assert flat_acc > 0.8 and f"{flat_acc:.0%}" == "94%"
+    assert np.mean(np.diff(along["loss"]) == 0) == 0                          # changes on every move
+    # near, not exactly at, the bottom of the valley along this direction
+    best = along["alpha"][np.argmin(along["loss"])]
+    assert 0 < abs(best) < 0.2 and along["loss"][0] > along["loss"][100] < along["loss"][-1]
+    assert np.array_equal(net.params["W1"], trained_w1)                       # weights restored
+
+
+# ------------------------------------------------------------------ section 6
+def test_learning_rate_on_the_bowl():
+    grad = lambda p: 2 * p  # noqa: E731
+    paths = {lr: bp.gradient_descent_path(grad, (-3.0, 4.0), lr, 20) for lr in (0.01, 0.1, 0.95, 1.02)}
+    dist = {lr: np.linalg.norm(path[-1]) for lr, path in paths.items()}
+    assert dist[0.1] < 0.1 < dist[0.95] < dist[0.01] < 5 < dist[1.02]
+    assert [round(dist[lr], 3) for lr in paths] == [3.338, 0.058, 0.608, 10.956]
+    for lr, path in paths.items():
+        # on the round bowl every path stays on the line through the start and the minimum,
+        # and each step multiplies the position by 1 - 2 lr
+        np.testing.assert_allclose(path[:, 0] * 4.0, path[:, 1] * -3.0, atol=1e-9)
+        np.testing.assert_allclose(path[1:, 1] / path[:-1, 1], 1 - 2 * lr)
+    # lr 0.95 overshoots: x1 changes sign on every step
+    assert np.all(np.sign(paths[0.95][1:, 1]) != np.sign(paths[0.95][:-1, 1]))
+    fig = bp.draw_descent_paths(paths)
+    labels = [line.get_label() for line in fig.axes[0].get_lines()]
+    assert labels == ["lr 0.01", "lr 0.1", "lr 0.95", "lr 1.02: diverged"]
+    assert fig.axes[0].get_lines()[3].get_marker() == "x"
+
+
+# ------------------------------------------------------------------ section 7
+def test_central_difference_beats_forward_difference():
+    e = bp.difference_errors(np.sin, np.cos, 1.0, np.logspace(-14, -1, 53))
+    i = np.argmin(np.abs(e["h"] - 1e-4))
+    assert e["central"][i] < e["forward"][i] / 100
+    assert f"1e{np.log10(e['h'][np.argmin(e['central'])]):.0f}" == "1e-5"    # the printed sweet spot
+    big = e["h"] > 1e-4
+    slope_f = np.polyfit(np.log10(e["h"][big]), np.log10(e["forward"][big]), 1)[0]
+    slope_c = np.polyfit(np.log10(e["h"][big]), np.log10(e["central"][big]), 1)[0]
+    assert slope_f == pytest.approx(1, abs=0.15) and slope_c == pytest.approx(2, abs=0.15)
+
+
+def test_numerical_gradient_is_far_slower_than_backprop(mnist):
+    (x, t), _ = mnist
+    net = MultiLayerNet(784, [50], 10, weight_init_std=0.01, seed=0)
+    with blas_thread_limit(1):
+        cost = bp.numerical_gradient_cost(net, x[:100], t[:100], n_probe=20)
+    assert cost["n_params"] == 784 * 50 + 50 + 50 * 10 + 10 == 39760
+    assert cost["ratio"] > 1000
+
+
+# ------------------------------------------------------------------ sections 8-9
 def test_multiply_node_swaps_inputs_and_add_node_passes_through():
     mul, add = bp.MulNode(), bp.AddNode()
     mul.forward(3.0, 5.0)
@@ -21,11 +170,35 @@ def test_multiply_node_swaps_inputs_and_add_node_passes_through():
     assert add.backward(2.0) == (2.0, 2.0)
     v = bp.fruit_example()
     assert v["price"] == pytest.approx(715.0)
+    assert v["d_subtotal"] == pytest.approx(1.1)
     assert v["d_apple"] == pytest.approx(2.2) and v["d_n_apple"] == pytest.approx(110.0)
     assert v["d_orange"] == pytest.approx(3.3) and v["d_n_orange"] == pytest.approx(165.0)
     assert v["d_tax"] == pytest.approx(650.0)
 
 
+def test_sigmoid_graph_backward_gives_y_times_one_minus_y():
+    x = np.linspace(-6, 6, 25)
+    st = bp.sigmoid_stages(x, dout=1.0)
+    np.testing.assert_allclose(st["y"], sigmoid(x))
+    np.testing.assert_allclose(st["dx"], st["y"] * (1 - st["y"]))
+    np.testing.assert_allclose(st["dc"], -st["y"] ** 2)                        # d(1/c)/dc = -y^2
+    one = bp.sigmoid_stages(1.0)
+    assert round(float(one["y"]), 4) == 0.7311 and round(float(one["dx"]), 4) == 0.1966
+    # at most 0.25, at y = 0.5; near 0 when saturated
+    assert st["dx"].max() == pytest.approx(0.25) and st["dx"][0] < 3e-3
+
+
+def test_softmax_with_cross_entropy_gradient_is_y_minus_t_over_n():
+    ns = run_notebook_cell("softmaxcheck", {"np": np, "softmax": softmax, "one_hot": one_hot})
+    derived, numeric = ns["derived"], ns["numeric"]
+    report = compare_gradients({"(y - t) / N": derived}, {"(y - t) / N": numeric})
+    assert report.passed and report["(y - t) / N"] < 1e-7
+    layer = SoftmaxWithLoss()
+    layer.forward(ns["x_scores"], ns["t_idx"])
+    np.testing.assert_allclose(layer.backward(1.0), derived, atol=1e-12)
+
+
+# ------------------------------------------------------------------ section 10
 def test_backprop_agrees_with_numerical_gradient(mnist):
     (x, t), _ = mnist
     report = bp.network_gradient_errors(x[:3], t[:3], hidden_size_list=[10], seed=0)
@@ -43,63 +216,34 @@ def test_gradient_check_catches_a_wrong_gradient(mnist):
     backprop = net.gradient(x64, t[:3])
     numeric = net.numerical_gradient(x64, t[:3])
     report = compare_gradients({"W2": 2 * backprop["W2"]}, numeric={"W2": numeric["W2"]})
-    assert report["W2"] > 0.3   # e.g. a forgotten 1/N with N = 2
+    assert report["W2"] == pytest.approx(1 / 3, abs=0.02)   # off by a factor of 2 gives 1/3
     assert "CHECK THIS" in str(report)
 
 
-def test_accuracy_is_a_step_function_while_the_loss_is_smooth(mnist):
-    (x, t), _ = mnist
-    net = MultiLayerNet(784, [50], 10, weight_init_std="he", seed=1)
-    along = bp.loss_along_direction(net, x[:200], t[:200], np.linspace(-0.5, 0.5, 101))
-    assert np.mean(np.diff(along["accuracy"]) == 0) > 0.6
-    assert np.mean(np.diff(along["loss"]) == 0) == 0
-    # the weights are restored afterwards
-    net2 = MultiLayerNet(784, [50], 10, weight_init_std="he", seed=1)
-    assert np.array_equal(net.params["W1"], net2.params["W1"])
+def test_the_planted_bug_fails_the_gradient_check_and_the_fix_passes():
+    rng = np.random.default_rng(0)
+    x, dout = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
+    buggy = check_layer_gradients(nb01.BuggySigmoid(), x, dout)
+    assert not buggy.passed and buggy["x"] > 0.1
+    assert f"{buggy['x']:.1e}" == "7.9e-01"                                   # what the cell prints
+    from dlhelpers.layers import Sigmoid
+    assert check_layer_gradients(Sigmoid(), x, dout).passed
 
 
-def test_central_difference_beats_forward_difference():
-    e = bp.difference_errors(np.sin, np.cos, 1.0, np.logspace(-14, -1, 53))
-    i = np.argmin(np.abs(e["h"] - 1e-4))
-    assert e["central"][i] < e["forward"][i] / 100
-    assert 1e-7 < e["h"][np.argmin(e["central"])] < 1e-3
-    # error orders at large h: forward ~ h, central ~ h^2
-    big = e["h"] > 1e-4
-    slope_f = np.polyfit(np.log10(e["h"][big]), np.log10(e["forward"][big]), 1)[0]
-    slope_c = np.polyfit(np.log10(e["h"][big]), np.log10(e["central"][big]), 1)[0]
-    assert slope_f == pytest.approx(1, abs=0.15) and slope_c == pytest.approx(2, abs=0.15)
-
-
-def test_learning_rate_on_the_bowl():
-    grad = lambda p: 2 * p  # noqa: E731
-    dist = {lr: np.linalg.norm(bp.gradient_descent_path(grad, (-3.0, 4.0), lr, 20)[-1])
-            for lr in (0.01, 0.1, 0.95, 1.02)}
-    assert dist[0.1] < 0.1 < dist[0.95] < dist[0.01] < 5 < dist[1.02]
-
-
-def test_numerical_gradient_is_far_slower_than_backprop(mnist):
-    (x, t), _ = mnist
-    net = MultiLayerNet(784, [50], 10, weight_init_std=0.01, seed=0)
-    with blas_thread_limit(1):
-        cost = bp.numerical_gradient_cost(net, x[:100], t[:100], n_probe=20)
-    assert cost["n_params"] == 39760
-    assert cost["ratio"] > 1000
-
-
-def test_batches_raise_throughput(mnist):
-    (x, t), _ = mnist
-    net = MultiLayerNet(784, [50], 10, seed=0)
-    with blas_thread_limit(1):
-        speed = bp.throughput_by_batch_size(net, x, t, batch_sizes=(1, 100), n_samples=500)
-    assert speed[100] > 5 * speed[1]
-
-
-def test_two_layer_net_learns_mnist_in_twenty_epochs(mnist):
+# ------------------------------------------------------------------ section 11
+def test_the_hand_written_loop_learns_mnist_in_twenty_epochs(mnist, capsys):
     (x, t), (xt, tt) = mnist
-    net = MultiLayerNet(784, [50], 10, weight_init_std=0.01, seed=42)
-    trainer = Trainer(net, x, t, x_test=xt, t_test=tt, epochs=20, mini_batch_size=100, optimizer="sgd",
-                      optimizer_param={"lr": 0.1}, seed=42, verbose=False, progress=False)
-    h = trainer.train()
-    assert h["train_loss"][0] > 2.2 and np.mean(h["train_loss"][-40:]) < 0.4
-    assert h["test_acc"][-1] > 0.85 and h["train_acc"][-1] > 0.9
-    assert h["train_acc"][-1] - h["test_acc"][-1] < 0.1
+    ns = {"np": np, "x_train": x, "t_train": t, "x_test": xt, "t_test": tt, "Affine": Affine,
+          "ReLU": ReLU, "SoftmaxWithLoss": SoftmaxWithLoss, "blas_thread_limit": blas_thread_limit}
+    run_notebook_cell("ac44b47a", ns)
+    printed = capsys.readouterr().out
+    loss, train_acc, test_acc = ns["loss_history"], ns["train_acc_history"], ns["test_acc_history"]
+    per_epoch = ns["iters_per_epoch"]
+    assert per_epoch == 40 and len(loss) == 20 * 40
+    assert "epoch 20: loss 0.22, train acc 0.94, test acc 0.90" in printed
+    # the first epoch is nearly flat: mean loss 2.28 against 2.30 at the start
+    assert f"{np.mean(loss[:per_epoch]):.2f}" == "2.28" and f"{loss[0]:.2f}" == "2.30"
+    assert np.mean(loss[per_epoch:2 * per_epoch]) < 2.1                       # then it falls
+    # train and test rise together with a small gap: no overfitting yet
+    assert test_acc[-1] > 0.85 and train_acc[-1] - test_acc[-1] < 0.1
+    assert all(b >= a - 0.02 for a, b in zip(test_acc, test_acc[1:]))

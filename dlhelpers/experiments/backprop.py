@@ -1,17 +1,21 @@
 """Experiments of notebook 01 (loss functions and backpropagation).
 
 What each figure of the notebook computes lives here, so that ``tests/test_claims_01_03.py``
-checks the notebook's claims with the same code:
+checks the notebook's claims with the same code (``tests/test_claims_01.py``):
 
-* :func:`loss_along_direction` - loss is smooth, accuracy is a step function of the weights;
+* :func:`score_gradients` - why cross-entropy, not MSE, goes with a saturating output;
+* :func:`quickly_trained_net`, :func:`loss_along_direction` - the loss changes on every small move
+  of the weights, the accuracy is a step function of them;
 * :func:`difference_errors` - forward vs central difference quotients;
-* :func:`gradient_descent_path` - plain gradient descent on a 2-D bowl;
+* :func:`gradient_descent_path`, :func:`draw_descent_paths` - plain gradient descent on a 2-D bowl;
 * :func:`numerical_gradient_cost`, :func:`throughput_by_batch_size` - timings;
 * :class:`AddNode`, :class:`MulNode`, :func:`fruit_example`, :func:`draw_fruit_graph` - the
-  computational graph of the shopping example;
+  computational graph of the shopping example; :func:`sigmoid_stages`, :func:`draw_sigmoid_graph` -
+  the sigmoid as a graph of four elementary nodes;
 * :func:`layer_gradient_errors`, :func:`network_gradient_errors` - gradient checks, each a
   :class:`dlhelpers.gradcheck.GradientCheck` report (print it for one rounded line per parameter);
-* :func:`training_playground` - the notebook's playground.
+* :func:`training_playground` - the notebook's playground (a run whose loss climbs above twice its
+  start is marked diverged, in red).
 """
 import time
 
@@ -23,12 +27,14 @@ from ..gradcheck import check_layer_gradients, check_network_gradients, compare_
 from ..layers import Affine, ReLU, Sigmoid, SoftmaxWithLoss
 from ..network import MultiLayerNet
 from ..plotting import PALETTE
+from ..training import Trainer
 from ..widgets import TrainingPlayground, learning_rate_slider
 
-__all__ = ["AddNode", "MulNode", "fruit_example", "draw_fruit_graph", "loss_along_direction",
-           "difference_errors", "gradient_descent_path", "numerical_gradient_cost",
+__all__ = ["AddNode", "MulNode", "fruit_example", "draw_fruit_graph", "sigmoid_stages",
+           "draw_sigmoid_graph", "score_gradients", "quickly_trained_net", "loss_along_direction",
+           "difference_errors", "gradient_descent_path", "draw_descent_paths", "numerical_gradient_cost",
            "throughput_by_batch_size", "layer_gradient_errors", "network_gradient_errors",
-           "training_playground"]
+           "training_playground", "BLOWUP_FACTOR"]
 
 
 # --------------------------------------------------------------------------- computational graph
@@ -100,17 +106,12 @@ def draw_fruit_graph(values=None, ax=None):
              (nodes["×a"], nodes["+"], "", v["apple_total"], v["d_apple_total"], 0.5),
              (nodes["×o"], nodes["+"], "", v["orange_total"], v["d_orange_total"], 0.5),
              (nodes["+"], nodes["×t"], "", v["subtotal"], v["d_subtotal"], 0.5),
-             ((7.4, -0.8), nodes["×t"], "tax", v["tax"], v["d_tax"], 0.45),
+             ((5.6, -0.9), nodes["×t"], "tax", v["tax"], v["d_tax"], 0.45),
              (nodes["×t"], (9.4, 1.1), "", v["price"], 1.0, 0.5)]
     for (x0, y0), (x1, y1), name, fwd, bwd, frac in edges:
         ax.annotate("", xy=(x1, y1), xytext=(x0, y0),
                     arrowprops=dict(arrowstyle="-|>", color="0.35", shrinkA=0, shrinkB=13, lw=1.2))
         xm, ym = x0 + frac * (x1 - x0), y0 + frac * (y1 - y0)
-        if name == "tax":
-            ax.text(x0, y0 - 0.08, name, ha="center", va="top", fontsize=9, color="0.3")
-            ax.text(xm - 0.12, ym, f"{fwd:g}", ha="right", va="center", fontsize=10, color=PALETTE[0])
-            ax.text(xm + 0.12, ym, f"{bwd:.3g}", ha="left", va="center", fontsize=10, color=PALETTE[1])
-            continue
         if name:
             ax.text(x0 - 0.1, y0, name, ha="right", va="center", fontsize=9, color="0.3")
         ax.text(xm, ym + 0.14, f"{fwd:g}", ha="center", va="bottom", fontsize=10, color=PALETTE[0])
@@ -122,7 +123,93 @@ def draw_fruit_graph(values=None, ax=None):
     return ax
 
 
+def sigmoid_stages(x, dout=1.0):
+    """The sigmoid y = 1 / (1 + exp(-x)) as four elementary nodes, forward then backward.
+
+    Forward: a = -x, b = exp(a), c = 1 + b, y = 1 / c. Backward, last node first, each node
+    multiplies the upstream gradient by its local derivative: d(1/c)/dc = -1/c**2 = -y**2,
+    d(1 + b)/db = 1, d exp(a)/da = exp(a) = b, d(-x)/dx = -1.
+
+    Returns
+    -------
+    dict with the forward values 'x', 'a', 'b', 'c', 'y' and the gradients of the final output
+    (times ``dout``) with respect to each: 'dy', 'dc', 'db', 'da', 'dx'. ``dx`` equals
+    ``dout * y * (1 - y)``.
+    """
+    a = -x                  # multiply by -1
+    b = np.exp(a)           # exp
+    c = 1.0 + b             # add 1
+    y = 1.0 / c             # divide
+    dy = dout
+    dc = dy * (-1.0 / c ** 2)   # = -dy * y**2
+    db = dc * 1.0
+    da = db * b
+    dx = da * -1.0
+    return {"x": x, "a": a, "b": b, "c": c, "y": y, "dy": dy, "dc": dc, "db": db, "da": da, "dx": dx}
+
+
+def draw_sigmoid_graph(values=None, ax=None):
+    """Draw the sigmoid's graph x -> [×-1] -> [exp] -> [+1] -> [1/·] -> y with the values of
+    :func:`sigmoid_stages` (default x = 1): forward values above each edge (blue), gradients below
+    (orange)."""
+    v = values or sigmoid_stages(1.0)
+    ax = ax or plt.gca()
+    labels = ["×(-1)", "exp", "+1", "1/·"]
+    xs = [1.6, 3.4, 5.2, 7.0]
+    for label, x in zip(labels, xs):
+        ax.add_patch(plt.Circle((x, 0), 0.38, facecolor="white", edgecolor="black", zorder=3))
+        ax.text(x, 0, label, ha="center", va="center", fontsize=10, zorder=4)
+    starts = [0.0] + xs
+    ends = xs + [8.8]
+    fwd = [v["x"], v["a"], v["b"], v["c"], v["y"]]
+    bwd = [v["dx"], v["da"], v["db"], v["dc"], v["dy"]]
+    names = ["x", "a", "b", "c", "y"]
+    for x0, x1, f, g, name in zip(starts, ends, fwd, bwd, names):
+        ax.annotate("", xy=(x1, 0), xytext=(x0, 0),
+                    arrowprops=dict(arrowstyle="-|>", color="0.35", shrinkA=0 if x0 == 0 else 15,
+                                    shrinkB=15 if x1 != 8.8 else 0, lw=1.2))
+        xm = (x0 + x1) / 2
+        ax.text(xm, 0.18, f"{name} = {f:.3g}", ha="center", va="bottom", fontsize=9.5, color=PALETTE[0])
+        ax.text(xm, -0.18, f"{g:.3g}", ha="center", va="top", fontsize=9.5, color=PALETTE[1])
+    ax.set(xlim=(-0.3, 9.1), ylim=(-0.8, 0.8), aspect="equal")
+    ax.axis("off")
+    ax.set_title(f"sigmoid at x = {v['x']:g}: forward values (blue, above), "
+                 f"gradients dy/d(edge) (orange, below)", fontsize=10)
+    return ax
+
+
 # --------------------------------------------------------------------------- loss vs accuracy
+def score_gradients(scores, t=1.0):
+    """Gradients of the two losses with respect to the score s of a sigmoid output y = sigmoid(s).
+
+    Cross-entropy E = -[t log y + (1 - t) log(1 - y)] gives dE/ds = y - t.
+    Squared error E = 1/2 (y - t)^2 gives dE/ds = (y - t) * y (1 - y): the sigmoid's derivative
+    y (1 - y) multiplies in, and it vanishes when the output saturates, however wrong it is.
+
+    Returns
+    -------
+    dict with 'score', 'y', 'cross_entropy' and 'squared_error' (dE/ds), arrays of the shape of
+    ``scores``.
+    """
+    s = np.asarray(scores, dtype=np.float64)
+    y = 1.0 / (1.0 + np.exp(-s))
+    return {"score": s, "y": y, "cross_entropy": y - t, "squared_error": (y - t) * y * (1.0 - y)}
+
+
+def quickly_trained_net(x, t, epochs=5, lr=0.1, hidden_size_list=(50,), seed=1):
+    """A MultiLayerNet (ReLU, He init) trained with plain SGD for a few epochs on ``x, t``.
+
+    Returns
+    -------
+    (network, history): the trained :class:`~dlhelpers.network.MultiLayerNet` and the Trainer's
+    history (``train_acc[-1]`` is its accuracy on ``x``).
+    """
+    net = MultiLayerNet(x.shape[1], list(hidden_size_list), 10, weight_init_std="he", seed=seed)
+    trainer = Trainer(net, x, t, epochs=epochs, mini_batch_size=100, optimizer="sgd",
+                      optimizer_param={"lr": lr}, seed=seed, verbose=False, progress=False)
+    return net, trainer.train()
+
+
 def loss_along_direction(network, x, t, alphas, key="W1", seed=0):
     """Move one weight matrix along a random direction and record loss and accuracy.
 
@@ -175,6 +262,36 @@ def gradient_descent_path(grad_fn, start, lr, steps):
         x = x - lr * grad_fn(x)
         path.append(x.copy())
     return np.array(path)
+
+
+def draw_descent_paths(paths):
+    """Two panels for gradient descent runs ``{lr: (steps+1, 2) path}`` on the bowl x0^2 + x1^2.
+
+    Left: the distance to the minimum after each step (log axis). Right: the coordinate x1 step by
+    step, which shows the sign flipping when a step overshoots. A run whose distance grows is
+    marked diverged: red, with x markers and the word in its legend label.
+
+    Returns
+    -------
+    matplotlib Figure
+    """
+    fig, (ax_dist, ax_x1) = plt.subplots(1, 2, figsize=(10, 3.4))
+    for i, (lr, path) in enumerate(paths.items()):
+        dist = np.linalg.norm(path, axis=1)
+        diverged = dist[-1] > dist[0]
+        style = dict(color="#b00020", marker="x", markersize=4) if diverged else \
+            dict(color=PALETTE[i], marker="o", markersize=3)
+        label = f"lr {lr}" + (": diverged" if diverged else "")
+        ax_dist.semilogy(dist, "-", label=label, **style)
+        ax_x1.plot(path[:, 1], "-", label=label, **style)
+    ax_dist.set(title="distance to the minimum (log scale)", xlabel="step",
+                ylabel="$\\|x\\|$", ylim=(1e-2, 30))
+    ax_dist.legend(loc="lower left", fontsize=8)
+    ax_x1.axhline(0, color="black", linewidth=0.8)
+    ax_x1.set(title="the coordinate $x_1$ step by step", xlabel="step", ylabel="$x_1$", ylim=(-10, 10))
+    ax_x1.legend(ncol=2, loc="lower left", fontsize=8)
+    fig.tight_layout()
+    return fig
 
 
 def numerical_gradient_cost(network, x, t, n_probe=100, key="W1"):
@@ -273,15 +390,41 @@ def network_gradient_errors(x, t, hidden_size_list=(10,), activation="relu", see
 
 
 # --------------------------------------------------------------------------- playground
+#: A run whose mini-batch loss ever exceeds this many times its first value is marked diverged.
+BLOWUP_FACTOR = 2.0
+
+
+class _Playground01(TrainingPlayground):
+    """TrainingPlayground that also marks a loss blow-up as diverged.
+
+    The Trainer stops only when the loss becomes NaN or explodes past 100 times its start; with
+    ReLU units a too-large learning rate usually makes the loss jump to 10-30 and then kills the
+    units, so the loss settles near 2 without ever exploding. Drawn plainly, that run would look
+    like one that merely did not learn; here it is marked diverged (red) and its message says why.
+    """
+
+    def _train(self, **values):
+        run = super()._train(**values)
+        losses = np.asarray(run.history["train_loss"], dtype=float)
+        if not run.diverged and len(losses) and np.nanmax(losses) > BLOWUP_FACTOR * losses[0]:
+            run.diverged = True
+            run.message = (f"diverged: the loss jumped from {losses[0]:.2f} to {np.nanmax(losses):.1f} "
+                           f"(steps overshoot); final train acc {run.final_train_acc:.3f}, "
+                           f"test acc {run.final_test_acc:.3f}")
+        return run
+
+
 def training_playground(lr=0.1, weight_init_std=0.01, dropout_ratio=0.0, hidden_size_list=(50,),
                         n_train=1000, epochs=10):
     """The notebook's playground: the two-layer net (784-50-10, ReLU) on 1000 MNIST images.
 
-    Learning rate, weight init and dropout ratio redraw the loss curve and the accuracies. The
-    learning-rate slider reaches 10 (not just 1) so that a rate that is too large can be seen.
+    Learning rate, weight init and dropout ratio redraw the loss curve and the accuracies; the
+    previous run stays as a grey ghost. The learning-rate slider reaches 10 (not just 1) so that a
+    rate that is too large can be seen; it moves in steps of 10**0.1 (0.1, 0.126, ..., 0.316, ...,
+    3.16). A run whose loss climbs above BLOWUP_FACTOR times its start is marked diverged (red).
     """
     sizes = "-".join(str(h) for h in hidden_size_list)
-    return TrainingPlayground(
+    return _Playground01(
         lr=lr, weight_init_std=weight_init_std, dropout_ratio=dropout_ratio,
         extra_controls={"lr": learning_rate_slider(lr, min_exp=-4, max_exp=1)},
         fixed={"hidden_size_list": tuple(hidden_size_list), "n_train": n_train, "epochs": epochs},
