@@ -8,7 +8,7 @@ from dlhelpers.experiments import overfitting as overfit
 
 NB05_SETTINGS = {  # notebook 05, Section 1 (book setting: 300 images, 6 x 100, SGD 0.01, 200 epochs)
     "no regularization": {},
-    "weight decay 0.1": {"weight_decay": 0.1},
+    "weight decay 0.1": {"weight_decay_lambda": 0.1},
     "dropout 0.15": {"dropout_ratio": 0.15, "return_params": True},
     "dropout 0.3": {"dropout_ratio": 0.3},
     "early stopping": {"patience": 20},
@@ -22,7 +22,7 @@ def nb05_runs():
 
 def test_300_images_overfit_with_a_large_gap(nb05_runs):
     base = nb05_runs["no regularization"]
-    assert base["settings"]["n_train"] == 300 and base["settings"]["hidden"] == (100,) * 6
+    assert base["settings"]["n_train"] == 300 and base["settings"]["hidden_size_list"] == (100,) * 6
     assert base["settings"]["lr"] == 0.01 and base["settings"]["epochs"] == 200
     assert min(base["train_acc"][-10:]) == 1.0
     assert overfit.gap(base) > 0.15 and base["final_test_acc"] < 0.85

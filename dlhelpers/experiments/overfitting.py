@@ -17,8 +17,8 @@ from ..recipes import train_small_net
 from ..training import Trainer
 
 #: The book's overfitting setup (notebook 05, Section 1).
-BOOK_SETTINGS = {"n_train": 300, "hidden": (100,) * 6, "lr": 0.01, "batch_size": 100, "epochs": 200,
-                 "weight_init_std": "he", "weight_decay": 0.0, "dropout_ratio": 0.0, "seed": 0,
+BOOK_SETTINGS = {"n_train": 300, "hidden_size_list": (100,) * 6, "lr": 0.01, "mini_batch_size": 100, "epochs": 200,
+                 "weight_init_std": "he", "weight_decay_lambda": 0.0, "dropout_ratio": 0.0, "seed": 0,
                  "patience": None, "n_val": 200, "n_eval": 500, "return_params": False}
 
 def _plt():
@@ -53,11 +53,11 @@ def overfit_trial(params, seed=None):
     x_val, t_val = validation_data(int(p["n_val"]))
     n = int(p["n_train"])
     dropout = float(p["dropout_ratio"])
-    net = MultiLayerNet(784, list(p["hidden"]), 10, weight_init_std=p["weight_init_std"],
-                        weight_decay_lambda=float(p["weight_decay"]), use_dropout=dropout > 0,
+    net = MultiLayerNet(784, list(p["hidden_size_list"]), 10, weight_init_std=p["weight_init_std"],
+                        weight_decay_lambda=float(p["weight_decay_lambda"]), use_dropout=dropout > 0,
                         dropout_ratio=dropout, seed=int(p["seed"]))
     trainer = Trainer(net, x[:n], t[:n], x_val=x_val, t_val=t_val, x_test=xt, t_test=tt, epochs=int(p["epochs"]),
-                      mini_batch_size=int(p["batch_size"]), optimizer="sgd",
+                      mini_batch_size=int(p["mini_batch_size"]), optimizer="sgd",
                       optimizer_param={"lr": float(p["lr"])}, seed=int(p["seed"]), verbose=False,
                       progress=False, patience=p["patience"],
                       evaluate_sample_num_per_epoch=p["n_eval"], blas_threads=1)
@@ -78,8 +78,8 @@ def rebuild_net(result):
     """The trained network of an :func:`overfit_trial` run with 'return_params': True."""
     p = result["settings"]
     dropout = float(p["dropout_ratio"])
-    net = MultiLayerNet(784, list(p["hidden"]), 10, weight_init_std=p["weight_init_std"],
-                        weight_decay_lambda=float(p["weight_decay"]), use_dropout=dropout > 0,
+    net = MultiLayerNet(784, list(p["hidden_size_list"]), 10, weight_init_std=p["weight_init_std"],
+                        weight_decay_lambda=float(p["weight_decay_lambda"]), use_dropout=dropout > 0,
                         dropout_ratio=dropout, seed=int(p["seed"]))
     net.set_params(result["params"])
     return net
