@@ -113,7 +113,7 @@ def check_float_dtype(dtype, name="dtype"):
         result = np.dtype(dtype)
     except TypeError:
         result = None
-    if dtype is None or result not in FLOAT_DTYPES:
+    if dtype is None or result is None or result not in FLOAT_DTYPES:  # np.dtype('f8') == None is True
         raise TypeError(f"{name} must be np.float32 or np.float64, got {dtype!r}")
     return result
 

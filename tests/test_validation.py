@@ -156,9 +156,10 @@ def test_unknown_activation():
     ([0.1], r"weight_init_std must be a positive number or one of"),
 ])
 def test_unknown_or_invalid_init(scheme, message):
-    with pytest.raises(ValueError, match=message):
+    error = TypeError if isinstance(scheme, list) else ValueError
+    with pytest.raises(error, match=message):
         MultiLayerNet(784, [10], 10, weight_init_std=scheme)
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(error, match=message):
         init_std(scheme, 100)
 
 
