@@ -20,30 +20,34 @@ from typing import Callable
 
 import numpy as np
 
+from .checks import check_array, check_range
 from .functions import elu, leaky_relu, relu, sigmoid, sigmoid_grad, tanh
 from .layers import ELU, LeakyReLU, ReLU, Sigmoid, Tanh
 
 
 def tanh_grad(x):
     """Derivative of tanh at ``x``: 1 - tanh(x)^2."""
-    return 1.0 - np.tanh(x) ** 2
+    return 1.0 - tanh(x) ** 2
 
 
 def relu_grad(x):
     """Derivative of ReLU at ``x``: 1 where x > 0, else 0; float64 for integer input."""
-    x = np.asarray(x)
-    return (x > 0).astype(x.dtype if np.issubdtype(x.dtype, np.floating) else np.float64)
+    x = check_array(x, "x")
+    return (x > 0).astype(x.dtype)
 
 
 def leaky_relu_grad(x, alpha=0.01):
     """Derivative of Leaky ReLU at ``x``: 1 where x > 0, else ``alpha``."""
-    return np.where(np.asarray(x) > 0, 1.0, alpha)
+    x = check_array(x, "x")
+    alpha = check_range(alpha, "alpha", 0, 1, high_open=True, hint="A typical slope is 0.01.")
+    return np.where(x > 0, 1.0, alpha).astype(x.dtype)
 
 
 def elu_grad(x, alpha=1.0):
     """Derivative of ELU at ``x``: 1 where x > 0, else alpha * exp(x)."""
-    x = np.asarray(x)
-    return np.where(x > 0, 1.0, alpha * np.exp(np.minimum(x, 0)))
+    x = check_array(x, "x")
+    alpha = check_range(alpha, "alpha", 0, low_open=True, hint="The usual value is 1.0.")
+    return np.where(x > 0, 1.0, alpha * np.exp(np.minimum(x, 0))).astype(x.dtype)
 
 
 @dataclass(frozen=True)
@@ -83,7 +87,10 @@ def get_activation(name):
 
     Raises ValueError naming the known activations for anything else.
     """
-    key = str(name).lower().replace("-", "_")
+    if not isinstance(name, str):
+        raise TypeError(f"the activation name must be a string such as 'relu', got {name!r}; "
+                        f"choose one of {sorted(ACTIVATIONS)}")
+    key = name.lower().replace("-", "_")
     if key == "leakyrelu":
         key = "leaky_relu"
     if key not in ACTIVATIONS:

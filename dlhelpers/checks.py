@@ -61,14 +61,61 @@ def check_fraction(value, name, hint=""):
     return check_range(value, name, low=0, high=1, high_open=True, hint=hint)
 
 
-def check_int(value, name, minimum=None, hint=""):
-    """A whole number (int or NumPy integer, not bool, not float) >= ``minimum``, as an int."""
+def check_int(value, name, minimum=None, hint="", allow_none=False):
+    """A whole number (int or NumPy integer, not bool, not float) >= ``minimum``, as an int.
+
+    With ``allow_none``, None is accepted and returned as None (a switched-off option).
+    """
+    if value is None and allow_none:
+        return None
+    kind = {None: "a whole number (int)", 0: "a non-negative integer", 1: "a positive integer"}.get(
+        minimum, f"an integer >= {minimum}") + (" or None" if allow_none else "")
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be a whole number (int), got {_kind(value)} ({value!r}). {hint}".rstrip())
+        raise TypeError(f"{name} must be {kind}, got {_kind(value)} ({value!r}). {hint}".rstrip())
     value = int(value)
     if minimum is not None and value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}. {hint}".rstrip())
+        raise ValueError(f"{name} must be {kind}, got {value}. {hint}".rstrip())
     return value
+
+
+def check_choice(value, name, choices, hint=""):
+    """One of ``choices`` (compared with ==; strings are case-sensitive)."""
+    if isinstance(value, (list, dict, set, np.ndarray)) or value not in choices:
+        raise ValueError(f"{name} must be one of {list(choices)}, got {value!r}. {hint}".rstrip())
+    return value
+
+
+def check_callable(value, name, signature="", allow_none=False):
+    """A callable (or None when ``allow_none``); ``signature`` says how it will be called."""
+    if value is None and allow_none:
+        return None
+    if not callable(value):
+        extra = " or None" if allow_none else ""
+        raise TypeError(f"{name} must be a callable{(' ' + signature) if signature else ''}{extra}, "
+                        f"got {_kind(value)} ({value!r})")
+    return value
+
+
+def check_dict(value, name, example="", allow_none=False):
+    """A dict (or None when ``allow_none``, returned as an empty dict); returns a shallow copy."""
+    if value is None and allow_none:
+        return {}
+    if not isinstance(value, dict):
+        extra = " or None" if allow_none else ""
+        raise TypeError(f"{name} must be a dict{(' such as ' + example) if example else ''}{extra}, "
+                        f"got {_kind(value)} ({value!r})")
+    return dict(value)
+
+
+def check_float_dtype(dtype, name="dtype"):
+    """np.float32 or np.float64 (any spelling NumPy understands); returns the np.dtype."""
+    try:
+        result = np.dtype(dtype)
+    except TypeError:
+        result = None
+    if dtype is None or result is None or result not in FLOAT_DTYPES:  # np.dtype('f8') == None is True
+        raise TypeError(f"{name} must be np.float32 or np.float64, got {dtype!r}")
+    return result
 
 
 def check_bool(value, name):
@@ -191,7 +238,15 @@ def check_labels(t, n_samples, n_classes, name="t"):
 
 
 # ---------------------------------------------------------------- objects and call order
+class CallOrderError(RuntimeError, ValueError):
+    """A method called out of order (backward before forward, train after training ended).
+
+    A RuntimeError (the state is wrong, not a value) that ``except ValueError`` also catches,
+    like every other refusal of the public API.
+    """
+
+
 def check_called(value, method, before):
     """Raise if ``value`` is None: ``method`` was called before ``before`` ran."""
     if value is None:
-        raise ValueError(f"{method} was called before {before}; run {before} on a batch first")
+        raise CallOrderError(f"{method} was called before {before}; run {before} on a batch first")

@@ -5,7 +5,8 @@ training). An epoch *improves* if its score is strictly greater than the score o
 epoch, epoch 0 included; a tie is not an improvement. Training stops at the first epoch that ends
 ``patience`` epochs in a row without improvement; the best epoch is the last one that improved.
 """
-import numpy as np
+
+from .checks import check_array, check_int, check_number
 
 
 class EarlyStopping:
@@ -37,14 +38,13 @@ class EarlyStopping:
     """
 
     def __init__(self, patience):
-        if isinstance(patience, bool) or not isinstance(patience, (int, np.integer)) or patience < 1:
-            raise ValueError(f"patience must be a positive integer number of epochs, got {patience!r}")
-        self.patience = int(patience)
+        self.patience = check_int(patience, "patience", 1, hint="(a number of epochs)")
         self.best_score = None
         self.best_epoch = None
         self.waited = 0
         self.stopped_epoch = None
         self.improved = False
+        self.last_epoch = None
 
     def update(self, epoch, score):
         """Record ``score`` of ``epoch``; returns True when training should stop now.
@@ -52,9 +52,12 @@ class EarlyStopping:
         After the call, ``improved`` says whether this epoch is the new best (the moment to save
         the network's state).
         """
-        score = float(score)
-        if not np.isfinite(score):
-            raise ValueError(f"the score of epoch {epoch} is {score}; early stopping needs finite scores")
+        epoch = check_int(epoch, "epoch", 0)
+        if self.last_epoch is not None and epoch <= self.last_epoch:
+            raise ValueError(f"epoch {epoch} comes after epoch {self.last_epoch}; pass one score per "
+                             "epoch in increasing epoch order")
+        score = check_number(score, "score", hint=f"(epoch {epoch}; early stopping needs finite scores)")
+        self.last_epoch = epoch
         self.improved = self.best_score is None or score > self.best_score
         if self.improved:
             self.best_score, self.best_epoch, self.waited = score, epoch, 0
@@ -77,6 +80,7 @@ def early_stop_epoch(scores, patience):
     None when the rule never fires; the best epoch is then the best of the whole curve.
     """
     rule = EarlyStopping(patience)
+    scores = check_array(scores, "scores", ndim=1, allow_empty=False, allow_nan=False, allow_inf=False)
     for epoch, score in enumerate(scores):
         if rule.update(epoch, score):
             return epoch, rule.best_epoch

@@ -21,6 +21,8 @@ import warnings
 
 import numpy as np
 
+from .checks import check_array, check_callable, check_dict, check_positive, check_range
+
 #: Pass mark for a float64 check (CS231n: "1e-7 and less you should be happy").
 THRESHOLD = 1e-7
 
@@ -53,12 +55,14 @@ def numerical_gradient(f, x, h=1e-5):
     -------
     ndarray, same shape and dtype as ``x``.
     """
+    check_callable(f, "f", "f(x) -> scalar")
+    h = check_positive(h, "h", hint="(the finite-difference step; 1e-5 suits float64)")
     if not isinstance(x, np.ndarray):
         raise TypeError(f"x must be a NumPy array (got {type(x).__name__}); wrap it with np.asarray(x, float).")
-    if not np.issubdtype(x.dtype, np.floating):
+    if not np.issubdtype(x.dtype, np.floating) or x.dtype == np.float16:
         raise TypeError(
-            f"x has dtype {x.dtype}: nudging an integer array by h={h} rounds the nudge away and the "
-            "gradient comes out as zeros or garbage. Convert it first: x = x.astype(np.float64).")
+            f"x has dtype {x.dtype}: nudging an integer or float16 array by h={h} rounds the nudge away "
+            "and the gradient comes out as zeros or garbage. Convert it first: x = x.astype(np.float64).")
     grad = np.zeros_like(x)
     flat_x = x.reshape(-1)
     flat_g = grad.reshape(-1)
@@ -67,20 +71,28 @@ def numerical_gradient(f, x, h=1e-5):
     for i in range(flat_x.size):
         original = flat_x[i]
         flat_x[i] = original + h
-        f_plus = float(f(x))
+        f_plus = _scalar(f(x))
         flat_x[i] = original - h
-        f_minus = float(f(x))
+        f_minus = _scalar(f(x))
         flat_x[i] = original
         flat_g[i] = (f_plus - f_minus) / (2 * h)
     return grad
 
 
+def _scalar(value):
+    """``f``'s value as a float; anything but one real number is an error naming ``f``."""
+    if np.ndim(value) != 0 or not isinstance(np.asarray(value)[()], (int, float, np.integer, np.floating)):
+        raise TypeError(f"f must return a scalar (the loss), got {type(value).__name__} "
+                        f"of shape {np.shape(value)}")
+    return float(value)
+
+
 def rel_error(a, b):
     """Largest element-wise relative error between two arrays: max |a-b| / max(1e-8, |a|+|b|)."""
-    a = np.asarray(a, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
+    a = check_array(a, "a").astype(np.float64)
+    b = check_array(b, "b").astype(np.float64)
     if a.shape != b.shape:
-        raise ValueError(f"cannot compare shapes {a.shape} and {b.shape}")
+        raise ValueError(f"cannot compare a of shape {a.shape} with b of shape {b.shape}")
     return float(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b)), initial=0.0))
 
 
@@ -183,22 +195,31 @@ def compare_gradients(analytic, numeric, threshold=THRESHOLD, atol=0.0):
     -------
     GradientCheck
     """
+    analytic = check_dict(analytic, "analytic", "{'W1': dW1, ...}")
+    numeric = check_dict(numeric, "numeric", "{'W1': dW1, ...}")
     if set(analytic) != set(numeric):
         raise ValueError(f"analytic and numeric must have the same names, got {sorted(analytic)} "
                          f"and {sorted(numeric)}")
-    if not (threshold > 0 and atol >= 0):
-        raise ValueError(f"threshold must be > 0 and atol >= 0, got threshold={threshold!r}, atol={atol!r}")
+    threshold = check_positive(threshold, "threshold")
+    atol = check_range(atol, "atol", low=0)
     floor = max(1e-8, atol / threshold)
     errors, max_a, max_n = {}, {}, {}
     for name in analytic:
-        a = np.asarray(analytic[name], dtype=np.float64)
-        b = np.asarray(numeric[name], dtype=np.float64)
+        a = check_array(analytic[name], f"analytic[{name!r}]").astype(np.float64)
+        b = check_array(numeric[name], f"numeric[{name!r}]").astype(np.float64)
         if a.shape != b.shape:
-            raise ValueError(f"{name}: cannot compare shapes {a.shape} and {b.shape}")
+            raise ValueError(f"{name}: cannot compare analytic[{name!r}] of shape {a.shape} with "
+                             f"numeric[{name!r}] of shape {b.shape}")
         errors[name] = float(np.max(np.abs(a - b) / np.maximum(floor, np.abs(a) + np.abs(b)), initial=0.0))
         max_a[name] = float(np.max(np.abs(a), initial=0.0))
         max_n[name] = float(np.max(np.abs(b), initial=0.0))
     return GradientCheck(errors, max_a, max_n, threshold, atol)
+
+
+def _check_api(obj, name, needed):
+    missing = [attr for attr in needed if not hasattr(obj, attr)]
+    if missing:
+        raise TypeError(f"{name} lacks {missing}; it must provide {list(needed)} (see the docstring)")
 
 
 def _warn_low_precision(what, dtype):
@@ -238,14 +259,21 @@ def check_layer_gradients(layer, x, dout, h=None, train_flg=True, threshold=THRE
     -------
     GradientCheck with the names 'x' and every parameter name.
     """
+    _check_api(layer, "layer", ("forward", "backward", "params", "grads"))
     for name, value in (("x", x), ("dout", dout)):
         if not isinstance(value, np.ndarray) or not np.issubdtype(value.dtype, np.floating):
             raise TypeError(f"{name} must be a float NumPy array, got {type(value).__name__}"
                             f"{'' if not isinstance(value, np.ndarray) else ' of ' + str(value.dtype)}")
+        check_array(value, name, allow_inf=False, floats_only=True)
         _warn_low_precision(name, value.dtype)
     for pname, value in layer.params.items():
         _warn_low_precision(f"layer parameter {pname}", value.dtype)
-    h = default_step(x.dtype) if h is None else h
+    h = default_step(x.dtype) if h is None else check_positive(h, "h")
+    threshold = check_positive(threshold, "threshold")
+    out_shape = np.shape(layer.forward(x, train_flg=train_flg))
+    if dout.shape != out_shape:
+        raise ValueError(f"dout has shape {dout.shape} but the layer's output has shape {out_shape}; "
+                         "they must match exactly (no broadcasting)")
 
     def objective(_):
         return np.sum(layer.forward(x, train_flg=train_flg) * dout)
@@ -286,11 +314,13 @@ def check_network_gradients(network, x, t, h=None, threshold=THRESHOLD):
     -------
     GradientCheck with one row per parameter.
     """
+    _check_api(network, "network", ("params", "loss", "gradient", "numerical_gradient"))
     low = [k for k, p in network.params.items() if np.dtype(p.dtype) != np.float64]
     dtype = np.dtype(network.params[low[0]].dtype) if low else np.dtype(np.float64)
     if low:
         _warn_low_precision(f"network (parameters {', '.join(low)})", dtype)
-    h = default_step(dtype) if h is None else h
+    h = default_step(dtype) if h is None else check_positive(h, "h")
+    threshold = check_positive(threshold, "threshold")
     freeze = getattr(network, "freeze_dropout_masks", None)
     loss = network.loss(x, t, train_flg=True)   # draws the dropout masks both gradients use
     if freeze is not None:

@@ -22,7 +22,11 @@ the fan-in/fan-out average; He, Zhang, Ren and Sun, "Delving Deep into Rectifier
 for ReLU and its leaky form. Deep Learning from Scratch calls sqrt(1/n_in) "Xavier"; this package
 keeps the book's name and calls the paper's fan-average rule "glorot".
 """
+import numbers
+
 import numpy as np
+
+from .checks import check_float_dtype, check_int, check_number
 
 #: Slope of Leaky ReLU for x < 0, as in :class:`dlhelpers.layers.LeakyReLU`.
 LEAKY_RELU_SLOPE = 0.01
@@ -49,9 +53,8 @@ def _scheme_key(scheme):
 
 
 def _check_fans(fan_in, fan_out):
-    for name, value in (("fan_in", fan_in), ("fan_out", fan_out)):
-        if value is not None and (not isinstance(value, (int, np.integer)) or value < 1):
-            raise ValueError(f"{name} must be a positive integer (units of the layer), got {value!r}")
+    check_int(fan_in, "fan_in", 1, hint="(inputs per unit of the layer)")
+    check_int(fan_out, "fan_out", 1, hint="(units of the layer)", allow_none=True)
 
 
 def he_std(fan_in, negative_slope=0.0):
@@ -61,8 +64,7 @@ def he_std(fan_in, negative_slope=0.0):
     and needs a slightly smaller std.
     """
     _check_fans(fan_in, None)
-    if not np.isfinite(negative_slope):
-        raise ValueError(f"negative_slope must be a finite number, got {negative_slope!r}")
+    negative_slope = check_number(negative_slope, "negative_slope")
     return float(np.sqrt(2.0 / ((1.0 + negative_slope ** 2) * fan_in)))
 
 
@@ -92,11 +94,12 @@ def init_std(scheme, fan_in, fan_out=None):
         if key == "he":
             return he_std(fan_in)
         return he_std(fan_in, LEAKY_RELU_SLOPE)
-    try:
-        std = float(scheme)
-    except (TypeError, ValueError):
-        raise ValueError(f"weight_init_std must be a positive number or one of {INIT_SCHEMES}, "
-                         f"got {scheme!r}") from None
+    if isinstance(scheme, np.ndarray) and scheme.ndim == 0:
+        scheme = scheme[()]
+    if isinstance(scheme, (bool, np.bool_)) or not isinstance(scheme, numbers.Real):
+        raise TypeError(f"weight_init_std must be a positive number or one of {INIT_SCHEMES}, "
+                        f"got {scheme!r}")
+    std = float(scheme)
     if not np.isfinite(std) or std < 0:
         raise ValueError(f"weight_init_std must be a finite number >= 0, got {scheme!r}")
     return std
@@ -122,6 +125,7 @@ def init_weights(scheme, fan_in, fan_out, rng, dtype=np.float32):
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"rng must be a np.random.Generator, got {type(rng).__name__}; "
                         "create one with np.random.default_rng(seed)")
+    dtype = check_float_dtype(dtype, "dtype")
     std = init_std(scheme, fan_in, fan_out)
     if isinstance(scheme, str) and _scheme_key(scheme) == "glorot_uniform":
         limit = np.sqrt(3.0) * std

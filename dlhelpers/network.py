@@ -9,10 +9,11 @@ from collections import OrderedDict
 
 import numpy as np
 
-from .functions import check_labels
-from .gradcheck import numerical_gradient as _numerical_gradient
 from .activations import ACTIVATIONS
-from .initializers import init_weights
+from .checks import (CallOrderError, check_array, check_bool, check_dict, check_fraction, check_float_dtype,
+                     check_int, check_labels, check_positive, check_range, check_rng)
+from .gradcheck import numerical_gradient as _numerical_gradient
+from .initializers import init_std, init_weights
 from .layers import Affine, BatchNormalization, Dropout, SoftmaxWithLoss, make_activation
 
 #: The activation layer classes (what :meth:`MultiLayerNet.hidden_activations` collects).
@@ -64,18 +65,16 @@ class MultiLayerNet:
     def __init__(self, input_size, hidden_size_list, output_size, activation="relu",
                  weight_init_std="relu", weight_decay_lambda=0.0, use_dropout=False,
                  dropout_ratio=0.5, use_batchnorm=False, seed=None, dtype=np.float32):
-        for name, value in (("input_size", input_size), ("output_size", output_size)):
-            if not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
-        hidden_size_list = list(hidden_size_list)
-        if any(not isinstance(h, (int, np.integer)) or h < 1 for h in hidden_size_list):
-            raise ValueError(f"hidden_size_list must hold positive integers, got {hidden_size_list}")
-        if not (np.isfinite(weight_decay_lambda) and weight_decay_lambda >= 0):
-            raise ValueError(f"weight_decay_lambda must be >= 0, got {weight_decay_lambda!r}")
+        input_size = check_int(input_size, "input_size", 1)
+        output_size = check_int(output_size, "output_size", 2, hint="(the number of classes)")
+        hidden_size_list = self._check_hidden_sizes(hidden_size_list)
+        weight_decay_lambda = check_range(weight_decay_lambda, "weight_decay_lambda", low=0)
         make_activation(activation)  # fails early on an unknown name
-        self.dtype = np.dtype(dtype)
-        if self.dtype not in (np.float32, np.float64):
-            raise ValueError(f"dtype must be float32 or float64, got {self.dtype}")
+        init_std(weight_init_std, input_size)  # fails early on an unknown scheme or a bad std
+        use_dropout = check_bool(use_dropout, "use_dropout")
+        dropout_ratio = check_fraction(dropout_ratio, "dropout_ratio", hint="(0 keeps every unit)")
+        use_batchnorm = check_bool(use_batchnorm, "use_batchnorm")
+        self.dtype = check_float_dtype(dtype, "dtype")
         self.input_size = int(input_size)
         self.hidden_size_list = hidden_size_list
         self.output_size = int(output_size)
@@ -85,7 +84,7 @@ class MultiLayerNet:
         self.use_dropout = use_dropout
         self.dropout_ratio = dropout_ratio
         self.use_batchnorm = use_batchnorm
-        self.rng = np.random.default_rng(seed)
+        self.rng = check_rng(seed, "seed")
 
         self.params = {}
         self.layers = OrderedDict()
@@ -117,8 +116,18 @@ class MultiLayerNet:
                         self._param_owner[key] = (layer, pname)
 
     # ------------------------------------------------------------------ checks
+    @staticmethod
+    def _check_hidden_sizes(hidden_size_list):
+        if isinstance(hidden_size_list, (str, bytes, dict)) or not hasattr(hidden_size_list, "__iter__"):
+            raise TypeError(f"hidden_size_list must be a list of layer widths such as [100, 100], "
+                            f"got {hidden_size_list!r}")
+        sizes = list(hidden_size_list)
+        for i, h in enumerate(sizes):
+            check_int(h, f"hidden_size_list[{i}]", 1, hint="(units of a hidden layer)")
+        return [int(h) for h in sizes]
+
     def _check_x(self, x):
-        x = np.asarray(x)
+        x = check_array(x, "x", allow_nan=True)  # kind and dtype; shape and values below
         if x.ndim < 2 or int(np.prod(x.shape[1:])) != self.input_size:
             raise ValueError(f"x has shape {x.shape}; this network takes (N, {self.input_size}) "
                              f"(one row of {self.input_size} features per sample)")
@@ -129,11 +138,15 @@ class MultiLayerNet:
             raise ValueError(f"x contains {bad} NaN or infinite values; clean or impute the input first")
         return x
 
+    def _check_batch(self, x, t):
+        x = self._check_x(x)
+        return x, check_labels(t, x.shape[0], self.output_size)
+
     # ------------------------------------------------------------------ forward
     def predict(self, x, train_flg=False):
         """Class scores (logits), shape (N, output_size)."""
         x = self._check_x(x)
-        return self._predict(x, train_flg)
+        return self._predict(x, check_bool(train_flg, "train_flg"))
 
     def _predict(self, x, train_flg):
         for layer in self.layers.values():
@@ -150,9 +163,8 @@ class MultiLayerNet:
 
     def loss(self, x, t, train_flg=False):
         """Mean cross-entropy over the batch plus the weight-decay penalty (a float)."""
-        x = self._check_x(x)
-        t = check_labels(t, x.shape[0], self.output_size)
-        return self._loss(x, t, train_flg)
+        x, t = self._check_batch(x, t)
+        return self._loss(x, t, check_bool(train_flg, "train_flg"))
 
     def _loss(self, x, t, train_flg):
         scores = self._predict(x, train_flg)
@@ -163,8 +175,8 @@ class MultiLayerNet:
 
     def accuracy(self, x, t, batch_size=1000):
         """Fraction of samples whose highest score is the true class, in [0, 1]."""
-        x = self._check_x(x)
-        t = check_labels(t, x.shape[0], self.output_size)
+        x, t = self._check_batch(x, t)
+        batch_size = check_int(batch_size, "batch_size", 1)
         if t.ndim == 2:
             t = t.argmax(axis=1)
         correct = 0
@@ -183,8 +195,8 @@ class MultiLayerNet:
             Same keys and shapes as ``params``. With ``copy=False`` the arrays are the layers'
             own buffers, overwritten by the next call (what the Trainer uses, to save copies).
         """
-        x = self._check_x(x)
-        t = check_labels(t, x.shape[0], self.output_size)
+        x, t = self._check_batch(x, t)
+        copy = check_bool(copy, "copy")
         self._loss(x, t, True)
         return self._backward(copy)
 
@@ -195,10 +207,10 @@ class MultiLayerNet:
         training-mode forward pass has run yet (there is nothing to differentiate).
         """
         if self.last_loss is None:
-            raise RuntimeError("backward() needs a forward pass first: call "
+            raise CallOrderError("backward() needs a forward pass first: call "
                                "net.loss(x, t, train_flg=True) before net.backward(), or use "
                                "net.gradient(x, t), which does both")
-        return self._backward(copy)
+        return self._backward(check_bool(copy, "copy"))
 
     def _backward(self, copy=False):
         dout = self.last_layer.backward(1.0)
@@ -219,10 +231,10 @@ class MultiLayerNet:
         Slow (two forward passes per parameter element): for checking backprop on small nets,
         ideally in float64. Dropout masks are frozen for the duration so the loss is deterministic.
         """
-        x = self._check_x(x)
-        t = check_labels(t, x.shape[0], self.output_size)
+        x, t = self._check_batch(x, t)
         if h is None:
             h = 1e-5 if self.dtype == np.float64 else 1e-2
+        h = check_positive(h, "h", hint="(the finite-difference step, 1e-5 in float64)")
         dropouts = [layer for layer in self.layers.values() if isinstance(layer, Dropout)]
         for layer in dropouts:
             layer.freeze_mask = True
@@ -257,14 +269,40 @@ class MultiLayerNet:
     def set_state(self, state):
         """Restore a :meth:`get_state` snapshot (values are copied; the snapshot stays usable)."""
         if not isinstance(state, dict) or set(state) != {"params", "running_stats"}:
-            raise ValueError("set_state takes the dict returned by get_state(), with keys "
-                             "'params' and 'running_stats'")
-        missing = set(self.params) - set(state["params"])
+            raise ValueError("state must be the dict returned by get_state(), with keys "
+                             f"'params' and 'running_stats'; got {type(state).__name__}"
+                             f"{' with keys ' + str(sorted(state)) if isinstance(state, dict) else ''}")
+        params = check_dict(state["params"], "state['params']")
+        missing = set(self.params) - set(params)
         if missing:
-            raise ValueError(f"the state lacks parameters {sorted(missing)}; was it taken from a "
+            raise ValueError(f"state['params'] lacks parameters {sorted(missing)}; was it taken from a "
                              "network of another architecture?")
-        self.set_params(state["params"])
-        self._set_running_stats(state["running_stats"])
+        stats = self._checked_running_stats(check_dict(state["running_stats"], "state['running_stats']"))
+        self.set_params(params)
+        self._set_running_stats(stats)
+
+    def _checked_running_stats(self, stats):
+        bn_layers = {n for n, layer in self.layers.items() if isinstance(layer, BatchNormalization)}
+        if set(stats) != bn_layers:
+            raise ValueError(f"state['running_stats'] has entries {sorted(stats)} but this network's "
+                             f"batch-norm layers are {sorted(bn_layers)}; pass a state of this network")
+        checked = {}
+        for name, pair in stats.items():
+            where = f"state['running_stats'][{name!r}]"
+            if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+                raise TypeError(f"{where} must be a (mean, var) pair, got {pair!r}")
+            if (pair[0] is None) != (pair[1] is None):
+                raise ValueError(f"{where} has one of mean and var None; give both or neither")
+            if pair[0] is not None:
+                units = (self.layers[name].params["gamma"].shape[0],)
+                pair = tuple(check_array(v, f"{where}[{i}]", ndim=1, allow_inf=False) for i, v in enumerate(pair))
+                for i, v in enumerate(pair):
+                    if v.shape != units:
+                        raise ValueError(f"{where}[{i}] has shape {v.shape}, expected {units}")
+                if np.any(pair[1] < 0):
+                    raise ValueError(f"{where}[1] (the running variance) holds negative values")
+            checked[name] = pair
+        return checked
 
     def _set_running_stats(self, stats):
         for name, (mean, var) in stats.items():
@@ -275,6 +313,7 @@ class MultiLayerNet:
     # ------------------------------------------------------------------ helpers
     def freeze_dropout_masks(self, frozen=True):
         """Reuse each dropout layer's last mask (True) or draw fresh ones (False)."""
+        frozen = check_bool(frozen, "frozen")
         for layer in self.layers.values():
             if isinstance(layer, Dropout):
                 layer.freeze_mask = frozen
@@ -295,14 +334,19 @@ class MultiLayerNet:
 
     def set_params(self, params):
         """Copy values into the existing parameter arrays (keeps the layers' references valid)."""
+        params = check_dict(params, "params", "net.copy_params()")
         unknown = set(params) - set(self.params)
         if unknown:
-            raise ValueError(f"unknown parameter names {sorted(unknown)}; this network has "
+            raise ValueError(f"params has unknown parameter names {sorted(unknown)}; this network has "
                              f"{list(self.params)}")
+        checked = {}
         for key, value in params.items():
-            if np.shape(value) != self.params[key].shape:
-                raise ValueError(f"parameter {key} has shape {self.params[key].shape}, got "
-                                 f"{np.shape(value)}")
+            value = check_array(value, f"params[{key!r}]", allow_nan=False, allow_inf=False)
+            if value.shape != self.params[key].shape:
+                raise ValueError(f"params[{key!r}] has shape {value.shape}, expected "
+                                 f"{self.params[key].shape} (no broadcasting)")
+            checked[key] = value
+        for key, value in checked.items():
             self.params[key][...] = value
 
     def __repr__(self):

@@ -24,7 +24,6 @@ Executors: any :class:`concurrent.futures.Executor` works.
 """
 import atexit
 import multiprocessing
-import numbers
 import os
 import pickle
 import signal
@@ -33,6 +32,8 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor
 
 import numpy as np
 from threadpoolctl import threadpool_limits
+
+from .checks import check_callable, check_choice, check_int
 
 __all__ = [
     "blas_thread_limit", "SerialExecutor", "local_executor", "default_executor",
@@ -98,25 +99,14 @@ def blas_thread_limit(n_threads):
     effect), which is why :func:`dlhelpers.search.run_trials` takes the limit in the calling
     thread before it submits trials that may run in threads of this process.
     """
-    if n_threads is not None and (isinstance(n_threads, bool) or not isinstance(n_threads, numbers.Integral)
-                                  or n_threads < 1):
-        raise ValueError(f"n_threads must be a positive int or None (no limit), got {n_threads!r}")
-    return _BlasLimit(None if n_threads is None else int(n_threads))
+    return _BlasLimit(check_int(n_threads, "n_threads", 1, allow_none=True, hint="(None: no limit)"))
 
 
 # ----------------------------------------------------------------------------- seeds
-def _check_int(name, value, minimum=None):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int, got {value!r} ({type(value).__name__})")
-    if minimum is not None and value < minimum:
-        raise ValueError(f"{name} must be at least {minimum}, got {value!r}")
-    return int(value)
-
-
 def _trial_sequences(base_seed, index, stage=0):
-    base_seed = _check_int("seed", base_seed, 0)
-    ss = np.random.SeedSequence(base_seed, spawn_key=(_check_int("stage", stage, 0),
-                                                      _check_int("index", index, 0)))
+    base_seed = check_int(base_seed, "base_seed", 0)
+    ss = np.random.SeedSequence(base_seed, spawn_key=(check_int(stage, "stage", 0),
+                                                      check_int(index, "index", 0)))
     sample_ss, run_ss = ss.spawn(2)
     return sample_ss, run_ss
 
@@ -189,10 +179,10 @@ def local_executor(max_workers=None, start_method=None):
     Each worker limits BLAS to one thread. Use it as a context manager, or call ``shutdown()``.
     """
     if max_workers is not None:
-        _check_int("max_workers", max_workers, 1)
+        check_int(max_workers, "max_workers", 1)
     methods = multiprocessing.get_all_start_methods()
-    if start_method is not None and start_method not in methods:
-        raise ValueError(f"start_method must be one of {methods} or None, got {start_method!r}")
+    if start_method is not None:
+        check_choice(start_method, "start_method", methods, hint="(or None for the safe default)")
     workers = max_workers or _cpu_count()
     context = multiprocessing.get_context(start_method or _start_method())
     executor = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_init)
@@ -245,8 +235,7 @@ def resolve_executor(executor):
 
 def check_sendable(fn, executor):
     """Fail early, with advice, when ``fn`` cannot reach another process of ``executor``."""
-    if not callable(fn):
-        raise TypeError(f"the trial function must be callable as fn(params, seed), got {fn!r}")
+    check_callable(fn, "the trial function fn", "fn(params, seed)")
     if not isinstance(executor, ProcessPoolExecutor):
         return
     advice = ("Trial functions run in fresh worker processes, so they must be importable: define the "

@@ -44,12 +44,14 @@ import itertools
 import math
 import numbers
 import time
-from collections import namedtuple
 from concurrent.futures import as_completed
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from .checks import check_callable, check_choice, check_dict, check_int, check_range
+from .spaces import (Choice, IntUniform, LogUniform, Uniform, _as_dimension, _as_space, _bounds,  # noqa: F401
+                     log_grid, sample_log_uniform, sample_space)
 from .parallel import (SerialExecutor, blas_thread_limit, check_sendable, default_executor,  # noqa: F401
                        local_executor, resolve_executor, shutdown_default_executor, trial_rng,
                        trial_seed)
@@ -63,190 +65,6 @@ __all__ = [
     "SerialExecutor", "local_executor", "default_executor", "shutdown_default_executor",
     "trial_seed", "trial_rng",
 ]
-
-
-# ----------------------------------------------------------------------------- argument checks
-def _check_int(name, value, minimum):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int, got {value!r} ({type(value).__name__})")
-    if value < minimum:
-        raise ValueError(f"{name} must be at least {minimum}, got {value!r}")
-    return int(value)
-
-
-def _check_real(name, value, minimum=None):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {value!r} ({type(value).__name__})")
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {value!r}")
-    if minimum is not None and value < minimum:
-        raise ValueError(f"{name} must be at least {minimum}, got {value!r}")
-    return float(value)
-
-
-def _check_mode(mode):
-    if mode not in ("max", "min"):
-        raise ValueError(f"mode must be 'max' (scores like accuracy) or 'min' (losses), got {mode!r}")
-    return mode
-
-
-# ----------------------------------------------------------------------------- spaces
-def _bounds(kind, name, low, high):
-    for which, v in (("low", low), ("high", high)):
-        if isinstance(v, bool) or not isinstance(v, numbers.Real):
-            raise TypeError(f"range of {name!r}: {which} must be a number, got {v!r}")
-        if not math.isfinite(v):
-            raise ValueError(f"range of {name!r} must be finite, got ({low!r}, {high!r}); "
-                             "give two finite bounds")
-    if low > high:
-        raise ValueError(f"range of {name!r} has low > high: ({low!r}, {high!r}); swap the bounds")
-    if kind == "log" and not (low > 0 and high > 0):
-        raise ValueError(f"range of {name!r} must be positive for a log scale, got ({low!r}, {high!r}); "
-                         "use Uniform(low, high) for a linear range that includes 0")
-
-
-class LogUniform(namedtuple("LogUniform", "low high")):
-    """``10 ** U(log10 low, log10 high)``: for scales (learning rate, weight decay). 0 < low <= high.
-
-    A plain ``(low, high)`` tuple in a search space means this; it compares equal to that tuple.
-    """
-    __slots__ = ()
-    scale = "log"
-
-    def __new__(cls, low, high, name="LogUniform"):
-        _bounds("log", name, low, high)
-        return super().__new__(cls, float(low), float(high))
-
-    def sample(self, rng):
-        return float(10.0 ** rng.uniform(math.log10(self.low), math.log10(self.high)))
-
-    def to_unit(self, value):   # position in the searched interval, in the dimension's own scale
-        return math.log10(value), math.log10(self.low), math.log10(self.high)
-
-
-class Uniform(namedtuple("Uniform", "low high")):
-    """``U(low, high)``, a float on a linear scale: e.g. a dropout ratio in (0, 0.5)."""
-    __slots__ = ()
-    scale = "linear"
-
-    def __new__(cls, low, high, name="Uniform"):
-        _bounds("linear", name, low, high)
-        return super().__new__(cls, float(low), float(high))
-
-    def sample(self, rng):
-        return float(rng.uniform(self.low, self.high))
-
-    def to_unit(self, value):
-        return float(value), self.low, self.high
-
-
-class IntUniform(namedtuple("IntUniform", "low high")):
-    """An int drawn uniformly from ``low .. high`` (both included): e.g. a layer width."""
-    __slots__ = ()
-    scale = "linear"
-
-    def __new__(cls, low, high, name="IntUniform"):
-        for which, v in (("low", low), ("high", high)):
-            if isinstance(v, bool) or not isinstance(v, numbers.Integral):
-                raise TypeError(f"range of {name!r}: IntUniform bounds must be ints, got {which}={v!r}")
-        _bounds("linear", name, low, high)
-        return super().__new__(cls, int(low), int(high))
-
-    def sample(self, rng):
-        return int(rng.integers(self.low, self.high + 1))
-
-    def to_unit(self, value):
-        return float(value), float(self.low), float(self.high)
-
-
-class Choice:
-    """One of ``values`` with equal probability, returned as given ('he' stays a str, 50 an int)."""
-    scale = "categorical"
-
-    def __init__(self, values, name="Choice"):
-        if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
-            raise TypeError(f"Choice for {name!r} needs a list of values, got {values!r}; "
-                            f"write Choice([{values!r}]) for a single value")
-        self.values = tuple(values)
-        if not self.values:
-            raise ValueError(f"Choice for {name!r} is empty: give at least one value")
-
-    def sample(self, rng):
-        return self.values[int(rng.integers(len(self.values)))]
-
-    def __eq__(self, other):
-        return isinstance(other, Choice) and self.values == other.values
-
-    def __hash__(self):
-        return hash(self.values)
-
-    def __repr__(self):
-        return f"Choice({list(self.values)!r})"
-
-
-_DIMENSIONS = (LogUniform, Uniform, IntUniform, Choice)
-
-
-def _as_dimension(name, spec):
-    """A space entry as a dimension object; a plain (low, high) pair means LogUniform."""
-    if isinstance(spec, _DIMENSIONS):
-        return spec
-    if isinstance(spec, (tuple, list)) and len(spec) == 2:
-        return LogUniform(spec[0], spec[1], name=name)
-    raise TypeError(f"search space entry {name!r} must be LogUniform/Uniform/IntUniform/Choice or a "
-                    f"(low, high) pair (log-uniform), got {spec!r}")
-
-
-def _as_space(space, argname="ranges"):
-    if not isinstance(space, dict):
-        raise TypeError(f"{argname} must be a dict name -> range, e.g. {{'lr': (1e-4, 1e-1)}}, "
-                        f"got {type(space).__name__}")
-    if not space:
-        raise ValueError(f"{argname} is empty: give at least one name -> range")
-    return {name: _as_dimension(name, spec) for name, spec in space.items()}
-
-
-def _check_fixed(fixed, names):
-    if fixed is None:
-        return {}
-    if not isinstance(fixed, dict):
-        raise TypeError(f"fixed must be a dict name -> value or None, got {type(fixed).__name__}")
-    both = sorted(set(fixed) & set(names))
-    if both:
-        raise ValueError(f"fixed and the searched names overlap on {both}: a name is either searched "
-                         "or fixed, remove it from one of them")
-    return dict(fixed)
-
-
-def sample_space(rng, space):
-    """One value per name of ``space`` (in its order), drawn with ``rng``; returns a dict.
-
-    A (low, high) pair is log-uniform, so ``sample_space(rng, {'lr': (1e-6, 1e-2)})`` draws the
-    same number as :func:`sample_log_uniform`.
-    """
-    space = _as_space(space)
-    return {name: dim.sample(rng) for name, dim in space.items()}
-
-
-def sample_log_uniform(rng, ranges):
-    """One value per name, ``10 ** U(log10 low, log10 high)``, in the order of ``ranges``.
-
-    ranges : dict name -> (low, high) with 0 < low <= high, e.g. {'lr': (1e-6, 1e-2)}.
-    Returns a dict name -> float.
-    """
-    space = _as_space(ranges)
-    for name, dim in space.items():
-        if not isinstance(dim, LogUniform):
-            raise TypeError(f"sample_log_uniform takes (low, high) pairs only, {name!r} is {dim!r}; "
-                            "use sample_space for other kinds")
-    return {name: dim.sample(rng) for name, dim in space.items()}
-
-
-def log_grid(low, high, n):
-    """``n`` values from ``low`` to ``high``, evenly spaced in log10 (like np.logspace)."""
-    _bounds("log", "log_grid", low, high)
-    n = _check_int("n", n, 1)
-    return [float(v) for v in np.logspace(math.log10(low), math.log10(high), n)]
 
 
 # ----------------------------------------------------------------------------- results
@@ -298,6 +116,21 @@ def _rank_key(trial, mode="max"):
     return (-trial.score if mode == "max" else trial.score, trial.index)
 
 
+def _check_fixed(fixed, names):
+    if fixed is None:
+        return {}
+    fixed = check_dict(fixed, "fixed", "{'epochs': 5}")
+    both = sorted(set(fixed) & set(names))
+    if both:
+        raise ValueError(f"fixed and the searched names overlap on {both}: a name is either searched "
+                         "or fixed, remove it from one of them")
+    return dict(fixed)
+
+
+def _check_mode(mode):
+    return check_choice(mode, "mode", ("max", "min"), hint="'max' for scores like accuracy, 'min' for losses.")
+
+
 class SearchResult:
     """The trials of one search, in index order, with helpers to rank and read them.
 
@@ -324,7 +157,7 @@ class SearchResult:
 
     def best(self, k=1):
         """The ``k`` best trials, best first (by ``mode``; NaN scores rank last; ties by index)."""
-        k = _check_int("k", k, 0)
+        k = check_int(k, "k", 0)
         return sorted(self.trials, key=lambda t: _rank_key(t, self.mode))[:k]
 
     @property
@@ -339,7 +172,7 @@ class SearchResult:
         Numeric values come back as floats; categorical ones (e.g. 'he') as an object array.
         """
         if self.trials and name not in self.trials[0].params:
-            raise KeyError(f"no hyperparameter {name!r}; the trials have {list(self.trials[0].params)}")
+            raise ValueError(f"no hyperparameter name {name!r}; the trials have {list(self.trials[0].params)}")
         values = [t.params[name] for t in self.trials]
         if all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in values):
             return np.array(values, dtype=float)
@@ -386,7 +219,7 @@ def _call_trial(fn, params, seed, kwargs):
 def _default_score(result):
     if isinstance(result, dict):
         if "score" not in result:
-            raise KeyError("a trial function returning a dict must include a 'score' entry "
+            raise ValueError("a trial function returning a dict must include a 'score' entry "
                            f"(got keys {sorted(result)}), or pass score=... to the search")
         return result["score"]
     return result
@@ -450,22 +283,19 @@ def run_trials(fn, params_list, seed=0, stage=0, executor=None, progress=True, s
         if not isinstance(p, dict):
             raise TypeError(f"params_list[{i}] must be a dict name -> value, got {p!r}")
     params_list = [dict(p) for p in params_list]
-    seed = _check_int("seed", seed, 0)
-    stage = _check_int("stage", stage, 0)
+    seed = check_int(seed, "seed", 0)
+    stage = check_int(stage, "stage", 0)
     mode = _check_mode(mode)
     if indices is None:
         indices = list(range(len(params_list)))
     else:
-        indices = [_check_int("indices[...]", i, 0) for i in indices]
+        indices = [check_int(i, "indices[...]", 0) for i in indices]
         if len(indices) != len(params_list) or len(set(indices)) != len(indices):
             raise ValueError(f"indices must be {len(params_list)} distinct ints, one per params dict, "
                              f"got {indices!r}")
-    if trial_kwargs is not None and not isinstance(trial_kwargs, dict):
-        raise TypeError(f"trial_kwargs must be a dict or None, got {trial_kwargs!r}")
-    trial_kwargs = dict(trial_kwargs or {})
-    for name, f in (("score", score), ("callback", callback)):
-        if f is not None and not callable(f):
-            raise TypeError(f"{name} must be callable or None, got {f!r}")
+    trial_kwargs = check_dict(trial_kwargs, "trial_kwargs", "{'epochs': 3}", allow_none=True)
+    check_callable(score, "score", "result -> number", allow_none=True)
+    check_callable(callback, "callback", "(n_done, n_total, best_score)", allow_none=True)
     score = score or _default_score
     executor = resolve_executor(executor)
     check_sendable(fn, executor)
@@ -542,9 +372,9 @@ def random_search(fn, ranges, n_trials, seed=0, stage=0, executor=None, progress
     SearchResult (kind 'random', ``ranges`` as given).
     """
     space = _as_space(ranges)
-    n_trials = _check_int("n_trials", n_trials, 1)
-    params_list = _sampled_params(space, n_trials, _check_int("seed", seed, 0),
-                                  _check_int("stage", stage, 0), _check_fixed(fixed, space))
+    n_trials = check_int(n_trials, "n_trials", 1)
+    params_list = _sampled_params(space, n_trials, check_int(seed, "seed", 0),
+                                  check_int(stage, "stage", 0), _check_fixed(fixed, space))
     trials = run_trials(fn, params_list, seed, stage, executor, progress, score,
                         desc=f"random search (stage {stage})" if stage else "random search",
                         mode=mode, trial_kwargs=trial_kwargs)
@@ -610,9 +440,9 @@ def narrow_ranges(result, top_k=5, margin=0.25, names=None, move=1.0, edge_fract
     """
     if not isinstance(result, SearchResult):
         raise TypeError(f"result must be a SearchResult, got {type(result).__name__}")
-    top_k = _check_int("top_k", top_k, 1)
-    margin = _check_real("margin", margin, 0.0)
-    move = _check_real("move", move, 0.0)
+    top_k = check_int(top_k, "top_k", 1)
+    margin = check_range(margin, "margin", low=0)
+    move = check_range(move, "move", low=0)
     best = [t for t in result.best(top_k) if not math.isnan(t.score)]
     if not best:
         raise ValueError("no trial has a finite score; widen or move the ranges and search again")
@@ -659,7 +489,9 @@ def edge_report(result, fraction=0.1, ranges=None):
     counts as at the edge: a sign that the range should move that way before it is narrowed.
     Categorical (:class:`Choice`) entries are left out.
     """
-    fraction = _check_real("fraction", fraction, 0.0)
+    if not isinstance(result, SearchResult):
+        raise TypeError(f"result must be a SearchResult, got {type(result).__name__}")
+    fraction = check_range(fraction, "fraction", low=0)
     if fraction >= 0.5:
         raise ValueError(f"fraction must be below 0.5 (each edge zone is that share of the range), "
                          f"got {fraction!r}")
@@ -695,12 +527,12 @@ def coarse_to_fine(fn, ranges, n_trials=(40, 20), top_k=5, margin=0.25, move=1.0
     """
     if isinstance(n_trials, numbers.Integral) or not hasattr(n_trials, "__iter__"):
         raise TypeError(f"n_trials must be a sequence of ints, one per round, e.g. (40, 20); got {n_trials!r}")
-    n_trials = [_check_int("n_trials[...]", n, 1) for n in n_trials]
+    n_trials = [check_int(n, "n_trials[...]", 1) for n in n_trials]
     if not n_trials:
         raise ValueError("n_trials is empty: give the number of trials of each round, e.g. (40, 20)")
-    _check_int("top_k", top_k, 1)
-    _check_real("margin", margin, 0.0)
-    _check_real("move", move, 0.0)
+    check_int(top_k, "top_k", 1)
+    check_range(margin, "margin", low=0)
+    check_range(move, "move", low=0)
     rounds = []
     current = dict(ranges) if isinstance(ranges, dict) else ranges
     for stage, n in enumerate(n_trials):
@@ -747,9 +579,9 @@ def halving_schedule(n_trials, min_epochs, max_epochs, eta):
     Rungs continue while the budget stays within ``max_epochs`` and at least one trial is left;
     the last rung's budget is raised to ``max_epochs``. Returns (sizes, budgets), lists of int.
     """
-    n_trials = _check_int("n_trials", n_trials, 1)
-    min_epochs = _check_int("min_epochs", min_epochs, 1)
-    max_epochs = _check_int("max_epochs", max_epochs, 1)
+    n_trials = check_int(n_trials, "n_trials", 1)
+    min_epochs = check_int(min_epochs, "min_epochs", 1)
+    max_epochs = check_int(max_epochs, "max_epochs", 1)
     if isinstance(eta, bool) or not isinstance(eta, numbers.Integral) or eta < 2:
         raise ValueError(f"eta (the reduction factor) must be an int >= 2, got {eta!r}: each rung keeps "
                          "the best 1/eta of the trials and gives them eta times the epochs; 3 is usual")
@@ -782,7 +614,7 @@ def successive_halving(fn, ranges, n_trials, min_epochs=1, max_epochs=9, eta=3, 
     """
     space = _as_space(ranges)
     sizes, budgets = halving_schedule(n_trials, min_epochs, max_epochs, eta)
-    seed, stage = _check_int("seed", seed, 0), _check_int("stage", stage, 0)
+    seed, stage = check_int(seed, "seed", 0), check_int(stage, "stage", 0)
     mode = _check_mode(mode)
     if not isinstance(budget_name, str) or not budget_name.isidentifier():
         raise ValueError(f"budget_name must be a keyword name such as 'epochs', got {budget_name!r}")

@@ -7,8 +7,9 @@ import math
 
 import numpy as np
 
+from .checks import (CallOrderError, check_array, check_bool, check_callable, check_dict, check_int,
+                     check_labels, check_positive, check_rng)
 from .early_stopping import EarlyStopping
-from .functions import check_labels
 from .optimizers import make_optimizer
 from .parallel import blas_thread_limit  # noqa: F401  (the one BLAS limiter; kept importable here)
 
@@ -28,21 +29,6 @@ def divergence_message(iteration, epoch, loss, lr):
 #: A loss above max(DIVERGENCE_FACTOR * first loss, DIVERGENCE_FLOOR) counts as diverged.
 DIVERGENCE_FACTOR = 100
 DIVERGENCE_FLOOR = 50.0
-
-
-def _is_int(value):
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
-
-
-def _check_count(name, value, minimum, allow_none=False, hint=""):
-    """Validate an integer argument ``>= minimum`` (or None when allowed)."""
-    if value is None and allow_none:
-        return None
-    if not _is_int(value) or value < minimum:
-        kind = {0: "a non-negative integer", 1: "a positive integer"}.get(minimum, f"an integer >= {minimum}")
-        extra = " or None" if allow_none else ""
-        raise ValueError(f"{name} must be {kind}{extra}, got {value!r}{hint}")
-    return int(value)
 
 
 class Trainer:
@@ -148,32 +134,30 @@ class Trainer:
         self._check_network(network, needs_state=patience is not None)
         self.network = network
         dtype = getattr(network, "dtype", np.float32)
-        self.x_train, self.t_train = self._checked(network, x_train, t_train, "training", "train", dtype)
-        self.x_val, self.t_val = self._checked(network, x_val, t_val, "validation", "val", dtype)
-        self.x_test, self.t_test = self._checked(network, x_test, t_test, "test", "test", dtype)
-        self.epochs = _check_count("epochs", epochs, 0)
-        self.mini_batch_size = _check_count("mini_batch_size", mini_batch_size, 1)
-        self.evaluate_sample_num = _check_count("evaluate_sample_num_per_epoch",
-                                                evaluate_sample_num_per_epoch, 1, allow_none=True)
-        self.max_iterations = _check_count("max_iterations", max_iterations, 1, allow_none=True,
-                                           hint=" (None trains for `epochs` epochs)")
-        self.patience = _check_count("patience", patience, 1, allow_none=True,
-                                     hint=" (None switches early stopping off)")
+        self.x_train, self.t_train = self._checked(network, x_train, t_train, "train", dtype)
+        self.x_val, self.t_val = self._checked(network, x_val, t_val, "val", dtype)
+        self.x_test, self.t_test = self._checked(network, x_test, t_test, "test", dtype)
+        self.epochs = check_int(epochs, "epochs", 0)
+        self.mini_batch_size = check_int(mini_batch_size, "mini_batch_size", 1)
+        self.evaluate_sample_num = check_int(evaluate_sample_num_per_epoch, "evaluate_sample_num_per_epoch",
+                                             1, allow_none=True)
+        self.max_iterations = check_int(max_iterations, "max_iterations", 1, allow_none=True,
+                                        hint="(None trains for `epochs` epochs)")
+        self.patience = check_int(patience, "patience", 1, allow_none=True,
+                                  hint="(None switches early stopping off)")
         if patience is not None and x_val is None:
             raise ValueError("early stopping needs validation data: pass x_val and t_val "
                              "(never stop on the test set)")
-        if lr_schedule is not None and not callable(lr_schedule):
-            raise TypeError(f"lr_schedule must be a callable epoch -> lr, got {lr_schedule!r}")
-        self.blas_threads = _check_count("blas_threads", blas_threads, 1, allow_none=True)
-        if optimizer_param is not None and not isinstance(optimizer_param, dict):
-            raise TypeError(f"optimizer_param must be a dict such as {{'lr': 0.01}}, got {optimizer_param!r}")
-        self.optimizer = make_optimizer(optimizer, **(optimizer_param or {}))
-        self.rng = np.random.default_rng(seed)
-        self.verbose = verbose
+        check_callable(lr_schedule, "lr_schedule", "epoch -> lr", allow_none=True)
+        self.blas_threads = check_int(blas_threads, "blas_threads", 1, allow_none=True)
+        optimizer_param = check_dict(optimizer_param, "optimizer_param", "{'lr': 0.01}", allow_none=True)
+        self.optimizer = make_optimizer(optimizer, **optimizer_param)
+        self.rng = check_rng(seed, "seed")
+        self.verbose = check_bool(verbose, "verbose")
         self.lr_schedule = lr_schedule
-        self.progress = progress
-        self.record_update_ratios = record_update_ratios
-        self.raise_on_divergence = raise_on_divergence
+        self.progress = check_bool(progress, "progress")
+        self.record_update_ratios = check_bool(record_update_ratios, "record_update_ratios")
+        self.raise_on_divergence = check_bool(raise_on_divergence, "raise_on_divergence")
         self.iter_per_epoch = max(len(self.x_train) // self.mini_batch_size, 1)
         self.history = {"train_loss": [], "train_acc": [], "val_acc": [], "test_acc": [], "lr": [],
                         "update_ratio": {}}
@@ -199,27 +183,26 @@ class Trainer:
                             "early stopping, get_state()/set_state() (see the Trainer docstring)")
 
     @staticmethod
-    def _checked(network, x, t, role, suffix, dtype):
-        """Check one data set; messages name the role and the argument (x_train, t_val, ...)."""
+    def _checked(network, x, t, suffix, dtype):
+        """Check one data set; messages name the argument (x_train, t_val, ...)."""
         x_name, t_name = f"x_{suffix}", f"t_{suffix}"
         if x is None and t is None:
             return None, None
         if x is None or t is None:
             given, other = (x_name, t_name) if t is None else (t_name, x_name)
             raise ValueError(f"{given} was given without {other}: pass both or neither")
-        x = np.asarray(x)
-        if x.ndim < 2:
-            raise ValueError(f"{role} inputs must be (N, features), got shape {x.shape} ({x_name})")
-        if len(x) == 0:
-            raise ValueError(f"{role} inputs are empty ({x_name} has shape {x.shape}); pass at least one sample")
+        x = check_array(x, x_name, min_ndim=2, allow_inf=False, allow_empty=False)
+        n_features = getattr(network, "input_size", None)
+        if n_features is not None and int(np.prod(x.shape[1:])) != n_features:
+            raise ValueError(f"{x_name} has shape {x.shape}, but the network takes {n_features} "
+                             "features per sample; pass (N, input_size) rows")
         if x.dtype != dtype:
             x = x.astype(dtype)
-        if not np.isfinite(x).all():
-            raise ValueError(f"{role} inputs contain NaN or infinite values ({x_name}); clean them before training")
         n_classes = getattr(network, "output_size", None)
         if n_classes is None:
-            n_classes = int(np.max(np.asarray(t))) + 1 if np.size(t) else 1
-        t = check_labels(t, len(x), n_classes, name=f"{role} labels")
+            labels = check_array(t, t_name, allow_empty=False, allow_nan=False, allow_inf=False)
+            n_classes = int(np.max(labels)) + 1
+        t = check_labels(t, len(x), n_classes, name=t_name)
         return x, t
 
     # history shortcuts with the book's names
@@ -239,10 +222,17 @@ class Trainer:
     def train_step(self, x_batch, t_batch):
         """One step on one batch: gradient, divergence check, update, record; returns the loss.
 
-        The batch is checked by the network (shapes, labels). If the loss is NaN, infinite or
-        explodes (above max(100 x the first loss, 50)) the update is skipped, ``diverged`` and
+        The batch is checked here (shapes, labels, finite values). If the loss is NaN, infinite
+        or explodes (above max(100 x the first loss, 50)) the update is skipped, ``diverged`` and
         ``stop_reason`` are set (or :class:`TrainingDiverged` raised) and the loss is returned.
         """
+        self._check_not_over("train_step")
+        x_batch, t_batch = self._checked(self.network, x_batch, t_batch, "batch",
+                                         getattr(self.network, "dtype", np.float32))
+        return self._step(x_batch, t_batch)
+
+    def _step(self, x_batch, t_batch):
+        """:meth:`train_step` on a batch of checked data (what :meth:`train` calls)."""
         net = self.network
         grads = net.gradient(x_batch, t_batch, copy=False)
         loss = float(net.last_loss)
@@ -259,6 +249,11 @@ class Trainer:
             self._record_update_ratios(before)
         return loss
 
+    def _check_not_over(self, method):
+        if self.stop_reason is not None:
+            raise CallOrderError(f"{method}() was called after training ended ({self.stop_reason}); "
+                                 "build a new Trainer (and network) to train again")
+
     def _loss_diverged(self, loss):
         limit = max(DIVERGENCE_FACTOR * self._first_loss, DIVERGENCE_FLOOR)
         return not math.isfinite(loss) or not math.isfinite(limit) or loss > limit
@@ -274,7 +269,8 @@ class Trainer:
 
     def _start_epoch(self):
         if self.lr_schedule is not None:
-            self.optimizer.lr = self.lr_schedule(self.epoch)
+            self.optimizer.lr = check_positive(self.lr_schedule(self.epoch), f"lr_schedule({self.epoch})",
+                                               hint="The schedule must return a learning rate > 0.")
         self.history["lr"].append(self.optimizer.lr)
         self._order = self.rng.permutation(len(self.x_train))
         self._batch_in_epoch = 0
@@ -286,17 +282,15 @@ class Trainer:
         With ``max_iterations`` set, train exactly that many more iterations instead. A second
         call continues where the first stopped (see the class docstring).
         """
-        if self.stop_reason is not None:
-            raise RuntimeError(f"training has ended ({self.stop_reason}); build a new Trainer "
-                               "(and network) to train again")
-        epochs = self.epochs if epochs is None else _check_count("epochs", epochs, 0)
+        self._check_not_over("train")
+        epochs = self.epochs if epochs is None else check_int(epochs, "epochs", 0)
         done, total = self._plan(epochs)
         with blas_thread_limit(self.blas_threads), _progress_bar(self.progress, total) as bar:
             if not self.history["train_acc"]:  # epoch 0: before any training
                 self._evaluate()
                 self._watch_validation()
             while self.stop_reason is None and not done():
-                loss = self.train_step(*self._next_batch())
+                loss = self._step(*self._next_batch())
                 bar.update(1)
                 if self.diverged:
                     break

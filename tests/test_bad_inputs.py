@@ -20,6 +20,9 @@ import pytest
 
 import dlhelpers
 from dlhelpers import checks
+from dlhelpers.early_stopping import EarlyStopping, early_stop_epoch
+from dlhelpers.network import MultiLayerNet
+from dlhelpers.training import Trainer
 from dlhelpers import functions as F
 from dlhelpers import layers as L
 from dlhelpers import mnist_download as md
@@ -386,8 +389,213 @@ def download_table():
     return rows
 
 
+def _net(**kwargs):
+    return MultiLayerNet(4, [5], 3, seed=0, **kwargs)
+
+
+NET_X, NET_T = np.linspace(-1, 1, 8).reshape(2, 4), np.array([0, 2])
+
+
+def network_table():
+    rows = []
+    good = dict(input_size=4, hidden_size_list=[5], output_size=3)
+    cases = [("input_size", w, v) for w, v in bad_ints(1)]
+    cases += [("output_size", w, v) for w, v in bad_ints(2)]
+    cases += [("hidden_size_list", "None", None), ("hidden_size_list", "a number", 5),
+              ("hidden_size_list", "a string", "100"), ("hidden_size_list", "a dict", {"a": 1})]
+    cases += [("hidden_size_list[1]", f"an entry {w}", [5, v]) for w, v in bad_ints(1)]
+    cases += [("weight_decay_lambda", w, v) for w, v in bad_numbers(extra=[("negative", -1e-3)])]
+    cases += [("activation", w, v) for w, v in [("an unknown name", "swish"), ("None", None), ("a number", 3)]]
+    cases += [("weight_init_std", w, v) for w, v in [("an unknown name", "kaiming"), ("None", None), ("NaN", float("nan")),
+                                                     ("negative", -0.1), ("a bool", True), ("a list", [0.1])]]
+    cases += [("use_dropout", "a string", "yes"), ("use_batchnorm", "a string", "no"), ("use_dropout", "None", None)]
+    cases += [("dropout_ratio", w, v) for w, v in bad_numbers(low=0, high=1, extra=[("1", 1.0)])]
+    cases += [("seed", w, v) for w, v in [("a string", "seed"), ("negative", -1), ("a float", 1.5), ("a bool", True)]]
+    cases += [("dtype", w, v) for w, v in [("float16", np.float16), ("int32", np.int32), ("a made-up name", "floaty"),
+                                           ("None", None)]]
+    for arg, what, value in cases:
+        key = arg.split("[")[0]
+        kwargs = {**good, key: value}
+        rows.append(Bad(f"MultiLayerNet: {arg} is {what}", arg, lambda k=kwargs: MultiLayerNet(**k)))
+    x, t = NET_X, NET_T
+    for method in ("predict", "hidden_activations"):
+        for what, value in bad_arrays((2, 4), inf=True, zero_d=True):
+            rows.append(Bad(f"MultiLayerNet.{method}: x is {what}", "x",
+                            lambda m=method, v=value: getattr(_net(), m)(v)))
+        rows.append(Bad(f"MultiLayerNet.{method}: x has 5 features", "x",
+                        lambda m=method: getattr(_net(), m)(np.ones((2, 5)))))
+    rows.append(Bad("MultiLayerNet.predict: train_flg is a string", "train_flg", lambda: _net().predict(x, "yes")))
+    rows.append(Bad("MultiLayerNet.loss: train_flg is None", "train_flg", lambda: _net().loss(x, t, None)))
+    for method in ("loss", "accuracy", "gradient", "numerical_gradient"):
+        for what, value in bad_arrays((2, 4), inf=True):
+            rows.append(Bad(f"MultiLayerNet.{method}: x is {what}", "x",
+                            lambda m=method, v=value: getattr(_net(), m)(v, t)))
+        for what, value in bad_labels(2, 3):
+            rows.append(Bad(f"MultiLayerNet.{method}: t is {what}", "t",
+                            lambda m=method, v=value: getattr(_net(), m)(x, v)))
+    for what, value in bad_ints(1):
+        rows.append(Bad(f"MultiLayerNet.accuracy: batch_size is {what}", "batch_size",
+                        lambda v=value: _net().accuracy(x, t, batch_size=v)))
+    rows.append(Bad("MultiLayerNet.gradient: copy is a string", "copy", lambda: _net().gradient(x, t, copy="no")))
+    for what, value in bad_numbers(extra=[("0", 0.0), ("negative", -1e-5)])[1:]:  # None: the default step
+        rows.append(Bad(f"MultiLayerNet.numerical_gradient: h is {what}", "h",
+                        lambda v=value: _net(dtype=np.float64).numerical_gradient(x, t, h=v)))
+    rows.append(Bad("MultiLayerNet.backward before a forward pass", "backward", lambda: _net().backward()))
+    rows.append(Bad("MultiLayerNet.backward: copy is a string", "copy",
+                    lambda: (lambda n: (n.loss(x, t, True), n.backward("no")))(_net())))
+    rows.append(Bad("MultiLayerNet.freeze_dropout_masks: frozen is a string", "frozen",
+                    lambda: _net().freeze_dropout_masks("yes")))
+    W1 = np.zeros((4, 5))
+    for what, value, arg in [("None", None, "params"), ("a list", [W1], "params"),
+                             ("an unknown name", {"W9": W1}, "params"),
+                             ("a transposed W1", {"W1": W1.T}, "params['W1']"),
+                             ("a broadcasting b1", {"b1": np.zeros(1)}, "params['b1']"),
+                             ("W1 holding NaN", {"W1": np.full((4, 5), np.nan)}, "params['W1']"),
+                             ("W1 as a string", {"W1": "zeros"}, "params['W1']"),
+                             ("W1 as a complex array", {"W1": W1.astype(complex)}, "params['W1']"),
+                             ("W1 as float16", {"W1": W1.astype(np.float16)}, "params['W1']")]:
+        rows.append(Bad(f"MultiLayerNet.set_params: {what}", arg, lambda v=value: _net().set_params(v)))
+
+    def bad_state(change, bn=True):
+        net = _net(use_batchnorm=bn)
+        net.gradient(x, t)
+        state = net.get_state()
+        change(state)
+        net.set_state(state)
+    state_cases = [
+        ("None", "state", lambda s: s.clear()),
+        ("without running_stats", "state", lambda s: s.pop("running_stats")),
+        ("params as a list", "state['params']", lambda s: s.update(params=[1])),
+        ("lacking W2", "state['params']", lambda s: s["params"].pop("W2")),
+        ("a transposed W1", "params['W1']", lambda s: s["params"].update(W1=s["params"]["W1"].T.copy())),
+        ("running_stats of an unknown layer", "state['running_stats']",
+         lambda s: s["running_stats"].update(BatchNorm7=(np.zeros(5), np.ones(5)))),
+        ("running_stats as a list", "state['running_stats']", lambda s: s.update(running_stats=[1])),
+        ("running mean of another length", "state['running_stats']['BatchNorm1'][0]",
+         lambda s: s["running_stats"].update(BatchNorm1=(np.zeros(4), np.ones(5)))),
+        ("negative running variance", "state['running_stats']['BatchNorm1'][1]",
+         lambda s: s["running_stats"].update(BatchNorm1=(np.zeros(5), -np.ones(5)))),
+        ("a running stat that is not a pair", "state['running_stats']['BatchNorm1']",
+         lambda s: s["running_stats"].update(BatchNorm1=np.zeros(5))),
+        ("only a running mean", "state['running_stats']['BatchNorm1']",
+         lambda s: s["running_stats"].update(BatchNorm1=(np.zeros(5), None))),
+    ]
+    for what, arg, change in state_cases:
+        rows.append(Bad(f"MultiLayerNet.set_state: {what}", arg, lambda c=change: bad_state(c)))
+    rows.append(Bad("MultiLayerNet.set_state: a string", "state", lambda: _net().set_state("best")))
+    return rows
+
+
+TR_X = np.random.default_rng(0).standard_normal((20, 4))
+TR_T = np.arange(20) % 3
+
+
+def _trainer(**kwargs):
+    options = dict(epochs=1, mini_batch_size=5, verbose=False, progress=False, seed=0)
+    options.update(kwargs)
+    data = {k: options.pop(k) for k in ("x_train", "t_train") if k in options}
+    return Trainer(options.pop("network", None) or _net(), data.get("x_train", TR_X), data.get("t_train", TR_T),
+                   **options)
+
+
+def trainer_table():
+    rows = []
+    for what, value in [("None", None), ("a string", "net"), ("an object without gradient", object())]:
+        rows.append(Bad(f"Trainer: network is {what}", "network",
+                        lambda v=value: Trainer(v, TR_X, TR_T, progress=False)))
+    rows.append(Bad("Trainer: a 4th positional argument", "x_val", lambda: Trainer(_net(), TR_X, TR_T, TR_X, TR_T)))
+    for role in ("train", "val", "test"):
+        x_name, t_name = f"x_{role}", f"t_{role}"
+        for what, value in bad_arrays((20, 4), inf=True, empty=True) + [("1-D", np.ones(20)),
+                                                                        ("of 5 features", np.ones((20, 5)))]:
+            if value is None and role == "train":
+                continue
+            rows.append(Bad(f"Trainer: {x_name} is {what}", x_name if value is not None else t_name,
+                            lambda x=x_name, t=t_name, v=value: _trainer(**{x: v, t: TR_T})))
+        for what, value in bad_labels(20, 3):
+            if value is None and role == "train":
+                continue
+            rows.append(Bad(f"Trainer: {t_name} is {what}", t_name if value is not None else x_name,
+                            lambda x=x_name, t=t_name, v=value: _trainer(**{x: TR_X, t: v})))
+    for arg, minimum in (("epochs", 0), ("mini_batch_size", 1)):
+        for what, value in bad_ints(minimum):
+            rows.append(Bad(f"Trainer: {arg} is {what}", arg, lambda a=arg, v=value: _trainer(**{a: v})))
+    for arg in ("evaluate_sample_num_per_epoch", "max_iterations", "patience", "blas_threads"):
+        for what, value in bad_ints(1)[1:]:
+            extra = dict(x_val=TR_X, t_val=TR_T) if arg == "patience" else {}
+            rows.append(Bad(f"Trainer: {arg} is {what}", arg, lambda a=arg, v=value, e=extra: _trainer(**{a: v}, **e)))
+    rows.append(Bad("Trainer: patience without validation data", "x_val", lambda: _trainer(patience=2)))
+    for arg in ("verbose", "progress", "record_update_ratios", "raise_on_divergence"):
+        for what, value in [("a string", "yes"), ("None", None), ("a number", 2)]:
+            rows.append(Bad(f"Trainer: {arg} is {what}", arg, lambda a=arg, v=value: _trainer(**{a: v})))
+    for what, value in [("a string", "seed"), ("negative", -1), ("a float", 1.5), ("a bool", True)]:
+        rows.append(Bad(f"Trainer: seed is {what}", "seed", lambda v=value: _trainer(seed=v)))
+    for what, value, arg in [("an unknown name", "lbfgs", "optimizer"), ("None", None, "optimizer"),
+                             ("a number", 0.1, "optimizer")]:
+        rows.append(Bad(f"Trainer: optimizer is {what}", arg, lambda v=value: _trainer(optimizer=v)))
+    for what, value, arg in [("a number", 0.1, "optimizer_param"), ("a list", [0.1], "optimizer_param"),
+                             ("lr 0", {"lr": 0}, "lr"), ("lr NaN", {"lr": float("nan")}, "lr"),
+                             ("an unknown setting", {"momentum": 0.9}, "momentum")]:
+        rows.append(Bad(f"Trainer: optimizer_param is {what}", arg, lambda v=value: _trainer(optimizer_param=v)))
+    for what, value in [("a number", 0.1), ("a string", "step")]:
+        rows.append(Bad(f"Trainer: lr_schedule is {what}", "lr_schedule", lambda v=value: _trainer(lr_schedule=v)))
+    for what, value in [("NaN", float("nan")), ("0", 0.0), ("None", None), ("a string", "0.1")]:
+        rows.append(Bad(f"Trainer.train: lr_schedule returns {what}", "lr_schedule",
+                        lambda v=value: _trainer(lr_schedule=lambda e: v).train()))
+    for what, value in bad_ints(0)[1:]:
+        rows.append(Bad(f"Trainer.train: epochs is {what}", "epochs", lambda v=value: _trainer().train(v)))
+    for what, value in bad_arrays((5, 4), inf=True, empty=True) + [("of 5 features", np.ones((5, 5)))]:
+        rows.append(Bad(f"Trainer.train_step: x_batch is {what}", "x_batch" if value is not None else "t_batch",
+                        lambda v=value: _trainer().train_step(v, TR_T[:5])))
+    for what, value in bad_labels(5, 3):
+        rows.append(Bad(f"Trainer.train_step: t_batch is {what}", "t_batch" if value is not None else "x_batch",
+                        lambda v=value: _trainer().train_step(TR_X[:5], v)))
+
+    def after_divergence(method):
+        trainer = _trainer(optimizer_param={"lr": 1e6}, epochs=3)
+        trainer.train()
+        assert trainer.diverged
+        return trainer.train() if method == "train" else trainer.train_step(TR_X[:5], TR_T[:5])
+
+    def after_early_stop(method):
+        trainer = _trainer(x_val=TR_X, t_val=TR_T[::-1].copy(), patience=1, epochs=30,
+                           optimizer_param={"lr": 1e-9})
+        trainer.train()
+        assert trainer.stop_reason
+        return trainer.train() if method == "train" else trainer.train_step(TR_X[:5], TR_T[:5])
+    for method in ("train", "train_step"):
+        rows.append(Bad(f"Trainer.{method} after a divergence", method, lambda m=method: after_divergence(m)))
+        rows.append(Bad(f"Trainer.{method} after an early stop", method, lambda m=method: after_early_stop(m)))
+    return rows
+
+
+def early_stopping_table():
+    rows = []
+    for what, value in bad_ints(1):
+        rows.append(Bad(f"EarlyStopping: patience is {what}", "patience", lambda v=value: EarlyStopping(v)))
+        rows.append(Bad(f"early_stop_epoch: patience is {what}", "patience",
+                        lambda v=value: early_stop_epoch([0.1, 0.2], v)))
+    for what, value in bad_numbers():
+        rows.append(Bad(f"EarlyStopping.update: score is {what}", "score",
+                        lambda v=value: EarlyStopping(2).update(0, v)))
+    for what, value in bad_ints(0):
+        rows.append(Bad(f"EarlyStopping.update: epoch is {what}", "epoch",
+                        lambda v=value: EarlyStopping(2).update(v, 0.5)))
+
+    def repeated(epochs):
+        rule = EarlyStopping(3)
+        for e in epochs:
+            rule.update(e, 0.5)
+    rows.append(Bad("EarlyStopping.update: an epoch twice", "epoch", lambda: repeated([0, 1, 1])))
+    rows.append(Bad("EarlyStopping.update: epochs going back", "epoch", lambda: repeated([0, 2, 1])))
+    for what, value in bad_arrays((4,), inf=True, empty=True) + [("2-D", np.ones((2, 2)))]:
+        rows.append(Bad(f"early_stop_epoch: scores is {what}", "scores", lambda v=value: early_stop_epoch(v, 2)))
+    return rows
+
+
 #: Every table of the probe; other modules' tables are added here.
-TABLES = [functions_table, layers_table, optimizers_table, utils_table, checks_table, download_table]
+TABLES = [functions_table, layers_table, optimizers_table, utils_table, checks_table, download_table,
+          network_table, trainer_table, early_stopping_table]
 ROWS = [row for table in TABLES for row in table()]
 
 

@@ -280,5 +280,5 @@ def test_set_params_refuses_unknown_names_and_wrong_shapes():
     net = MultiLayerNet(4, [3], 2, seed=0)
     with pytest.raises(ValueError, match="unknown parameter names"):
         net.set_params({"W9": np.zeros((4, 3))})
-    with pytest.raises(ValueError, match=r"W1 has shape \(4, 3\)"):
+    with pytest.raises(ValueError, match=r"params\['W1'\] has shape \(3, 4\), expected \(4, 3\)"):
         net.set_params({"W1": np.zeros((3, 4))})

@@ -192,11 +192,11 @@ LR_HINT = "Typical values are 0.1 to 1e-4 (SGD around 0.01-0.1, Adam around 1e-3
      "make_optimizer got an Optimizer instance and also ['lr']; pass either a ready optimizer or a name with its settings"),
     (lambda O: O.make_optimizer("sgd", momentum=0.9, beta=1), TypeError, "SGD has no setting 'beta', 'momentum'; it takes ['lr']"),
     (lambda O: O.make_optimizer(None), TypeError, "name must be an optimizer name such as 'adam' or an Optimizer, got None"),
-    (lambda O: O.StepDecay(0.1, step_size=0), ValueError, "step_size must be >= 1, got 0. It is a number of epochs."),
+    (lambda O: O.StepDecay(0.1, step_size=0), ValueError, "step_size must be a positive integer, got 0. It is a number of epochs."),
     (lambda O: O.StepDecay(0.1, gamma=0), ValueError, "gamma must be in (0, 1], got 0.0. 0.5 halves the rate each step."),
     (lambda O: O.ExponentialDecay(0.1, decay_rate=2), ValueError,
      "decay_rate must be in (0, 1], got 2.0. 0.95 shrinks the rate by 5 % per epoch."),
-    (lambda O: O.StepDecay(0.1)(-1), ValueError, "epoch must be >= 0, got -1."),
+    (lambda O: O.StepDecay(0.1)(-1), ValueError, "epoch must be a non-negative integer, got -1."),
     (lambda O: O.Momentum(momentum=1), ValueError, "momentum must be in [0, 1), got 1.0."),
 ])
 def test_messages_say_what_to_do(call, error, message):

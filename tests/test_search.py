@@ -113,7 +113,7 @@ def test_functions_that_cannot_reach_a_worker_process_fail_early_with_advice(poo
 def test_a_failing_trial_names_itself():
     with pytest.raises(RuntimeError, match=r"trial 1 .*ValueError: boom"):
         search.run_trials(failing, [{"lr": 1e-3}, {"lr": 1e-1}], executor="serial", progress=False)
-    with pytest.raises(KeyError, match="score"):
+    with pytest.raises(ValueError, match="score"):
         search.run_trials(lambda p, s: {"acc": 1}, [{}], executor="serial", progress=False)
 
 

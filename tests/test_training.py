@@ -184,7 +184,7 @@ def test_early_stopping_restores_the_best_weights(mnist_sample):
     assert val[-1] < val[best]  # the last weights were worse ...
     assert trainer.network.accuracy(x_val, t_val) == val[best]  # ... and the best ones are back
     assert f"epoch {best}" in trainer.stop_reason
-    with pytest.raises(RuntimeError, match="training has ended"):
+    with pytest.raises(RuntimeError, match="after training ended"):
         trainer.train()
 
 
@@ -227,7 +227,7 @@ def test_early_stopping_rule(curve, patience, expected):
 
 @pytest.mark.parametrize("patience", [0, -1, 2.5, True, None])
 def test_early_stopping_patience_is_checked(patience):
-    with pytest.raises(ValueError, match="patience must be a positive integer"):
+    with pytest.raises((ValueError, TypeError), match="patience must be a positive integer"):
         EarlyStopping(patience)
 
 
@@ -360,13 +360,13 @@ def test_arguments_are_checked_at_the_boundary(mnist_sample, kwargs, message):
 def test_data_is_checked(mnist_sample):
     (x, t), _ = mnist_sample
     net = MultiLayerNet(784, [10], 10, seed=0)
-    with pytest.raises(ValueError, match=r"training inputs are empty \(x_train has shape \(0, 784\)\)"):
+    with pytest.raises(ValueError, match=r"x_train is empty \(shape \(0, 784\)\)"):
         Trainer(net, x[:0], t[:0], progress=False)
-    with pytest.raises(ValueError, match="training labels has 9 labels but there are 10 samples"):
+    with pytest.raises(ValueError, match="t_train has 9 labels but there are 10 samples"):
         Trainer(net, x[:10], t[:9], progress=False)
     bad = x[:10].copy()
     bad[3, 5] = np.nan
-    with pytest.raises(ValueError, match=r"validation inputs contain NaN.*\(x_val\)"):
+    with pytest.raises(ValueError, match=r"x_val contains 1 NaN values"):
         Trainer(net, x[:10], t[:10], x_val=bad, t_val=t[:10], progress=False)
     with pytest.raises(TypeError, match="the network lacks"):
         Trainer(object(), x[:10], t[:10], progress=False)
