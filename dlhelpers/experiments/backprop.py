@@ -27,6 +27,7 @@ from ..gradcheck import check_layer_gradients, check_network_gradients, compare_
 from ..layers import Affine, ReLU, Sigmoid, SoftmaxWithLoss
 from ..network import MultiLayerNet
 from ..plotting import PALETTE
+from ..recipes import DIVERGED_COLOR, draw_training_run
 from ..training import Trainer
 from ..widgets import TrainingPlayground, learning_rate_slider
 
@@ -34,7 +35,7 @@ __all__ = ["AddNode", "MulNode", "fruit_example", "draw_fruit_graph", "sigmoid_s
            "draw_sigmoid_graph", "score_gradients", "quickly_trained_net", "loss_along_direction",
            "difference_errors", "gradient_descent_path", "draw_descent_paths", "numerical_gradient_cost",
            "throughput_by_batch_size", "layer_gradient_errors", "network_gradient_errors",
-           "training_playground", "BLOWUP_FACTOR"]
+           "training_playground", "draw_run_01", "BLOWUP_FACTOR"]
 
 
 # --------------------------------------------------------------------------- computational graph
@@ -403,6 +404,10 @@ class _Playground01(TrainingPlayground):
     like one that merely did not learn; here it is marked diverged (red) and its message says why.
     """
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.draw = draw_run_01
+
     def _train(self, **values):
         run = super()._train(**values)
         losses = np.asarray(run.history["train_loss"], dtype=float)
@@ -412,6 +417,23 @@ class _Playground01(TrainingPlayground):
                            f"(steps overshoot); final train acc {run.final_train_acc:.3f}, "
                            f"test acc {run.final_test_acc:.3f}")
         return run
+
+
+def draw_run_01(run, values=None, previous=None, title=None):
+    """:func:`dlhelpers.recipes.draw_training_run`, with a diverged run's own curves drawn in red.
+
+    The grey ghost of ``previous`` (drawn at zorder 0) keeps its colour.
+    """
+    fig = draw_training_run(run, values, previous=previous, title=title)
+    if run.diverged:
+        # a diverged run sits near chance level: its legend goes where the curves are not
+        for ax, where in zip(fig.axes, ("upper right", "upper left")):
+            for line in ax.get_lines():
+                if line.get_zorder() > 0:
+                    line.set_color(DIVERGED_COLOR)
+            if ax.get_legend() is not None:
+                ax.legend(loc=where, fontsize=8)
+    return fig
 
 
 def training_playground(lr=0.1, weight_init_std=0.01, dropout_ratio=0.0, hidden_size_list=(50,),
