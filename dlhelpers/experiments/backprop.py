@@ -26,6 +26,7 @@ from ..functions import softmax
 from ..gradcheck import check_layer_gradients, check_network_gradients, compare_gradients, numerical_gradient
 from ..layers import Affine, ReLU, Sigmoid, SoftmaxWithLoss
 from ..network import MultiLayerNet
+from ..parallel import blas_thread_limit
 from ..plotting import PALETTE
 from ..recipes import DIVERGED_COLOR, draw_training_run
 from ..training import Trainer
@@ -228,10 +229,11 @@ def loss_along_direction(network, x, t, alphas, key="W1", seed=0):
     direction *= np.linalg.norm(original) / np.linalg.norm(direction)
     losses, accs = [], []
     try:
-        for a in alphas:
-            param[...] = original + a * direction
-            losses.append(network.loss(x, t))
-            accs.append(network.accuracy(x, t))
+        with blas_thread_limit(1):      # small matrices: one BLAS thread is fastest, and reproducible
+            for a in alphas:
+                param[...] = original + a * direction
+                losses.append(network.loss(x, t))
+                accs.append(network.accuracy(x, t))
     finally:
         param[...] = original
     return {"alpha": np.asarray(alphas, dtype=float), "loss": np.array(losses), "accuracy": np.array(accs)}
@@ -387,7 +389,8 @@ def network_gradient_errors(x, t, hidden_size_list=(10,), activation="relu", see
     for key, p in net.params.items():
         if key.startswith("b"):
             p[...] = 0.1 * rng.standard_normal(p.shape)
-    return check_network_gradients(net, x, t)
+    with blas_thread_limit(1):
+        return check_network_gradients(net, x, t)
 
 
 # --------------------------------------------------------------------------- playground
