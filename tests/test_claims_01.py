@@ -189,7 +189,8 @@ def test_sigmoid_graph_backward_gives_y_times_one_minus_y():
 
 
 def test_softmax_with_cross_entropy_gradient_is_y_minus_t_over_n():
-    ns = run_notebook_cell("softmaxcheck", {"np": np, "softmax": softmax, "one_hot": one_hot})
+    ns = run_notebook_cell("softmaxcheck", {"np": np, "softmax": softmax, "one_hot": one_hot,
+                                            "numerical_gradient": numerical_gradient})
     derived, numeric = ns["derived"], ns["numeric"]
     report = compare_gradients({"(y - t) / N": derived}, {"(y - t) / N": numeric})
     assert report.passed and report["(y - t) / N"] < 1e-7
@@ -247,3 +248,17 @@ def test_the_hand_written_loop_learns_mnist_in_twenty_epochs(mnist, capsys):
     # train and test rise together with a small gap: no overfitting yet
     assert test_acc[-1] > 0.85 and train_acc[-1] - test_acc[-1] < 0.1
     assert all(b >= a - 0.02 for a, b in zip(test_acc, test_acc[1:]))
+
+
+def test_code_of_shows_the_code_without_the_docstring():
+    shown = bp.code_of(bp.gradient_descent_path)
+    assert shown.startswith("def gradient_descent_path(") and '"""' not in shown
+    assert "x = x - lr * grad_fn(x)" in shown
+    namespace = {"np": np}
+    exec(shown, namespace)                                   # what is shown is the working code
+    np.testing.assert_allclose(namespace["gradient_descent_path"](lambda p: 2 * p, (1.0,), 0.1, 3)[-1],
+                               [0.8 ** 3])
+    assert '"""' not in bp.code_of(numerical_gradient) and "for i in range(flat_x.size)" in bp.code_of(
+        numerical_gradient)
+    with pytest.raises(TypeError, match="code_of needs a function"):
+        bp.code_of(42)
