@@ -262,3 +262,19 @@ def test_code_of_shows_the_code_without_the_docstring():
         numerical_gradient)
     with pytest.raises(TypeError, match="code_of needs a function"):
         bp.code_of(42)
+
+
+# ------------------------------------------------------------------ section 12: the two new knobs
+def test_he_init_and_dropout_are_what_the_one_line_definitions_say():
+    net = MultiLayerNet(784, [50], 10, weight_init_std="he", seed=0)
+    assert net.params["W1"].std() == pytest.approx(np.sqrt(2 / 784), rel=0.02)
+    assert net.params["W2"].std() == pytest.approx(np.sqrt(2 / 50), rel=0.1)
+    from dlhelpers.layers import Dropout
+    layer = Dropout(0.5, rng=np.random.default_rng(0))
+    x = np.ones((200, 100))
+    out = layer.forward(x, train_flg=True)
+    assert np.mean(out == 0) == pytest.approx(0.5, abs=0.02)                 # dropped with probability r
+    assert set(np.unique(out)) == {0.0, 2.0}                                   # survivors scaled by 1/(1-r)
+    again = layer.forward(x, train_flg=True)
+    assert not np.array_equal(out, again)                                      # a new choice each step
+    assert np.array_equal(layer.forward(x, train_flg=False), x)                # no dropout at test time

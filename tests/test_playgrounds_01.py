@@ -102,3 +102,15 @@ def test_out_of_range_values_are_refused_in_red(pg):
     pg.controls["dropout_ratio"].value = 0.95                   # the slider clamps to its max
     assert pg.controls["dropout_ratio"].value == pytest.approx(0.9) and pg.n_updates == n + 1
     assert pg.error is None
+
+
+def test_an_error_in_training_is_shown_not_swallowed(pg):
+    result_before = pg.result
+    pg.fixed["n_train"] = 10 ** 7                               # more images than the sample holds
+    pg.controls["lr"].value = 10 ** -0.5
+    assert pg.error is not None and "ValueError" in pg.error and "n_train" not in pg.values
+    assert "color:#b00020" in pg.status.value and "ask for fewer" in pg.status.value
+    assert pg.result is result_before                           # the last good run stays
+    pg.fixed["n_train"] = 1000
+    pg.controls["lr"].value = 0.1
+    assert pg.error is None and pg.result is not result_before
