@@ -210,15 +210,16 @@ def test_backprop_agrees_with_numerical_gradient(mnist):
         assert errs.passed and max(errs.values()) < 1e-7, layer
 
 
-def test_gradient_check_catches_a_wrong_gradient(mnist):
+def test_gradient_check_catches_a_wrong_gradient(mnist, capsys):
     (x, t), _ = mnist
-    net = MultiLayerNet(784, [10], 10, seed=0, dtype=np.float64)
-    x64 = x[:3].astype(np.float64)
-    backprop = net.gradient(x64, t[:3])
-    numeric = net.numerical_gradient(x64, t[:3])
-    report = compare_gradients({"W2": 2 * backprop["W2"]}, numeric={"W2": numeric["W2"]})
-    assert report["W2"] == pytest.approx(1 / 3, abs=0.02)   # off by a factor of 2 gives 1/3
-    assert "CHECK THIS" in str(report)
+    ns = run_notebook_cell("bugdemo", {"np": np, "x_train": x, "t_train": t, "MultiLayerNet": MultiLayerNet,
+                                       "numerical_gradient": numerical_gradient,
+                                       "compare_gradients": compare_gradients})
+    printed = capsys.readouterr().out
+    report = compare_gradients({"2 x W2": 2 * ns["backprop"]["W2"]}, {"2 x W2": ns["numeric_W2"]})
+    assert report["2 x W2"] == pytest.approx(1 / 3, abs=0.02)   # off by a factor of 2 gives 1/3
+    assert "2 x W2  rel. error ~3e-01  CHECK THIS" in printed
+    assert "    W2  rel. error" in printed and printed.count("ok") == 1
 
 
 def test_the_planted_bug_fails_the_gradient_check_and_the_fix_passes():
