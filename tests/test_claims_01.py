@@ -189,7 +189,8 @@ def test_sigmoid_graph_backward_gives_y_times_one_minus_y():
 
 
 def test_softmax_with_cross_entropy_gradient_is_y_minus_t_over_n():
-    ns = run_notebook_cell("softmaxcheck", {"np": np, "softmax": softmax, "one_hot": one_hot})
+    ns = run_notebook_cell("softmaxcheck", {"np": np, "softmax": softmax, "one_hot": one_hot,
+                                            "numerical_gradient": numerical_gradient})
     derived, numeric = ns["derived"], ns["numeric"]
     report = compare_gradients({"(y - t) / N": derived}, {"(y - t) / N": numeric})
     assert report.passed and report["(y - t) / N"] < 1e-7
@@ -209,15 +210,16 @@ def test_backprop_agrees_with_numerical_gradient(mnist):
         assert errs.passed and max(errs.values()) < 1e-7, layer
 
 
-def test_gradient_check_catches_a_wrong_gradient(mnist):
+def test_gradient_check_catches_a_wrong_gradient(mnist, capsys):
     (x, t), _ = mnist
-    net = MultiLayerNet(784, [10], 10, seed=0, dtype=np.float64)
-    x64 = x[:3].astype(np.float64)
-    backprop = net.gradient(x64, t[:3])
-    numeric = net.numerical_gradient(x64, t[:3])
-    report = compare_gradients({"W2": 2 * backprop["W2"]}, numeric={"W2": numeric["W2"]})
-    assert report["W2"] == pytest.approx(1 / 3, abs=0.02)   # off by a factor of 2 gives 1/3
-    assert "CHECK THIS" in str(report)
+    ns = run_notebook_cell("bugdemo", {"np": np, "x_train": x, "t_train": t, "MultiLayerNet": MultiLayerNet,
+                                       "numerical_gradient": numerical_gradient,
+                                       "compare_gradients": compare_gradients})
+    printed = capsys.readouterr().out
+    report = compare_gradients({"2 x W2": 2 * ns["backprop"]["W2"]}, {"2 x W2": ns["numeric_W2"]})
+    assert report["2 x W2"] == pytest.approx(1 / 3, abs=0.02)   # off by a factor of 2 gives 1/3
+    assert "2 x W2  rel. error ~3e-01  CHECK THIS" in printed
+    assert "    W2  rel. error" in printed and printed.count("ok") == 1
 
 
 def test_the_planted_bug_fails_the_gradient_check_and_the_fix_passes():
@@ -247,3 +249,33 @@ def test_the_hand_written_loop_learns_mnist_in_twenty_epochs(mnist, capsys):
     # train and test rise together with a small gap: no overfitting yet
     assert test_acc[-1] > 0.85 and train_acc[-1] - test_acc[-1] < 0.1
     assert all(b >= a - 0.02 for a, b in zip(test_acc, test_acc[1:]))
+
+
+def test_code_of_shows_the_code_without_the_docstring():
+    shown = bp.code_of(bp.gradient_descent_path)
+    assert shown.startswith("def gradient_descent_path(") and '"""' not in shown
+    assert "x = x - lr * grad_fn(x)" in shown
+    namespace = {"np": np}
+    exec(shown, namespace)                                   # what is shown is the working code
+    np.testing.assert_allclose(namespace["gradient_descent_path"](lambda p: 2 * p, (1.0,), 0.1, 3)[-1],
+                               [0.8 ** 3])
+    assert '"""' not in bp.code_of(numerical_gradient) and "for i in range(flat_x.size)" in bp.code_of(
+        numerical_gradient)
+    with pytest.raises(TypeError, match="code_of needs a function"):
+        bp.code_of(42)
+
+
+# ------------------------------------------------------------------ section 12: the two new knobs
+def test_he_init_and_dropout_are_what_the_one_line_definitions_say():
+    net = MultiLayerNet(784, [50], 10, weight_init_std="he", seed=0)
+    assert net.params["W1"].std() == pytest.approx(np.sqrt(2 / 784), rel=0.02)
+    assert net.params["W2"].std() == pytest.approx(np.sqrt(2 / 50), rel=0.1)
+    from dlhelpers.layers import Dropout
+    layer = Dropout(0.5, rng=np.random.default_rng(0))
+    x = np.ones((200, 100))
+    out = layer.forward(x, train_flg=True)
+    assert np.mean(out == 0) == pytest.approx(0.5, abs=0.02)                 # dropped with probability r
+    assert set(np.unique(out)) == {0.0, 2.0}                                   # survivors scaled by 1/(1-r)
+    again = layer.forward(x, train_flg=True)
+    assert not np.array_equal(out, again)                                      # a new choice each step
+    assert np.array_equal(layer.forward(x, train_flg=False), x)                # no dropout at test time

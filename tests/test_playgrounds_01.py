@@ -57,10 +57,15 @@ def test_learning_rate_knob(pg):
     assert pg.result.message.startswith("diverged: the loss jumped from 2.30 to 32.0")
     assert "color:#b00020" in pg.status.value                   # the status line is red
     texts = [t.get_text() for ax in pg.figure.axes for t in ax.texts]
-    assert "diverged" in texts                                  # and the figure says so
+    assert "diverged" in texts                                  # and the figure says so,
+    run_lines = [l for ax in pg.figure.axes for l in ax.get_lines() if l.get_zorder() > 0]
+    assert run_lines and all(l.get_color() == "#b00020" for l in run_lines)   # its curves in red,
+    ghosts = [l for ax in pg.figure.axes for l in ax.get_lines() if l.get_zorder() == 0]
+    assert ghosts and all(l.get_color() != "#b00020" for l in ghosts)         # the ghost grey
 
     pg.controls["lr"].value = 0.001                             # too small: barely moves from 2.30
     assert not pg.result.diverged and "color:#b00020" not in pg.status.value
+    assert all(l.get_color() != "#b00020" for ax in pg.figure.axes for l in ax.get_lines())
     assert f"{final_loss(pg):.2f}" == "2.30"
 
 
@@ -97,3 +102,15 @@ def test_out_of_range_values_are_refused_in_red(pg):
     pg.controls["dropout_ratio"].value = 0.95                   # the slider clamps to its max
     assert pg.controls["dropout_ratio"].value == pytest.approx(0.9) and pg.n_updates == n + 1
     assert pg.error is None
+
+
+def test_an_error_in_training_is_shown_not_swallowed(pg):
+    result_before = pg.result
+    pg.fixed["n_train"] = 10 ** 7                               # more images than the sample holds
+    pg.controls["lr"].value = 10 ** -0.5
+    assert pg.error is not None and "ValueError" in pg.error and "n_train" not in pg.values
+    assert "color:#b00020" in pg.status.value and "ask for fewer" in pg.status.value
+    assert pg.result is result_before                           # the last good run stays
+    pg.fixed["n_train"] = 1000
+    pg.controls["lr"].value = 0.1
+    assert pg.error is None and pg.result is not result_before

@@ -14,9 +14,13 @@ checks the notebook's claims with the same code (``tests/test_claims_01.py``):
   the sigmoid as a graph of four elementary nodes;
 * :func:`layer_gradient_errors`, :func:`network_gradient_errors` - gradient checks, each a
   :class:`dlhelpers.gradcheck.GradientCheck` report (print it for one rounded line per parameter);
+* :func:`code_of` - a function's source without its docstring, to show next to the lesson;
 * :func:`training_playground` - the notebook's playground (a run whose loss climbs above twice its
   start is marked diverged, in red).
 """
+import ast
+import inspect
+import textwrap
 import time
 
 import matplotlib.pyplot as plt
@@ -26,15 +30,42 @@ from ..functions import softmax
 from ..gradcheck import check_layer_gradients, check_network_gradients, compare_gradients, numerical_gradient
 from ..layers import Affine, ReLU, Sigmoid, SoftmaxWithLoss
 from ..network import MultiLayerNet
+from ..parallel import blas_thread_limit
 from ..plotting import PALETTE
+from ..recipes import DIVERGED_COLOR, draw_training_run
 from ..training import Trainer
 from ..widgets import TrainingPlayground, learning_rate_slider
 
-__all__ = ["AddNode", "MulNode", "fruit_example", "draw_fruit_graph", "sigmoid_stages",
+__all__ = ["code_of", "AddNode", "MulNode", "fruit_example", "draw_fruit_graph", "sigmoid_stages",
            "draw_sigmoid_graph", "score_gradients", "quickly_trained_net", "loss_along_direction",
            "difference_errors", "gradient_descent_path", "draw_descent_paths", "numerical_gradient_cost",
            "throughput_by_batch_size", "layer_gradient_errors", "network_gradient_errors",
-           "training_playground", "BLOWUP_FACTOR"]
+           "training_playground", "draw_run_01", "BLOWUP_FACTOR"]
+
+
+def code_of(obj):
+    """The source of a function or class without its docstring, dedented (for printing in a notebook).
+
+    Parameters
+    ----------
+    obj : function, method or class
+
+    Returns
+    -------
+    str
+    """
+    if not (inspect.isfunction(obj) or inspect.ismethod(obj) or inspect.isclass(obj)):
+        raise TypeError(f"code_of needs a function, method or class, got {type(obj).__name__}")
+    source = textwrap.dedent(inspect.getsource(obj))
+    lines = source.splitlines()
+    drop = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.body:
+            first = node.body[0]
+            if isinstance(first, ast.Expr) and isinstance(getattr(first, "value", None), ast.Constant) \
+                    and isinstance(first.value.value, str):
+                drop.update(range(first.lineno - 1, first.end_lineno))
+    return "\n".join(line for i, line in enumerate(lines) if i not in drop).rstrip() + "\n"
 
 
 # --------------------------------------------------------------------------- computational graph
@@ -227,10 +258,11 @@ def loss_along_direction(network, x, t, alphas, key="W1", seed=0):
     direction *= np.linalg.norm(original) / np.linalg.norm(direction)
     losses, accs = [], []
     try:
-        for a in alphas:
-            param[...] = original + a * direction
-            losses.append(network.loss(x, t))
-            accs.append(network.accuracy(x, t))
+        with blas_thread_limit(1):      # small matrices: one BLAS thread is fastest, and reproducible
+            for a in alphas:
+                param[...] = original + a * direction
+                losses.append(network.loss(x, t))
+                accs.append(network.accuracy(x, t))
     finally:
         param[...] = original
     return {"alpha": np.asarray(alphas, dtype=float), "loss": np.array(losses), "accuracy": np.array(accs)}
@@ -386,7 +418,8 @@ def network_gradient_errors(x, t, hidden_size_list=(10,), activation="relu", see
     for key, p in net.params.items():
         if key.startswith("b"):
             p[...] = 0.1 * rng.standard_normal(p.shape)
-    return check_network_gradients(net, x, t)
+    with blas_thread_limit(1):
+        return check_network_gradients(net, x, t)
 
 
 # --------------------------------------------------------------------------- playground
@@ -403,6 +436,10 @@ class _Playground01(TrainingPlayground):
     like one that merely did not learn; here it is marked diverged (red) and its message says why.
     """
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.draw = draw_run_01
+
     def _train(self, **values):
         run = super()._train(**values)
         losses = np.asarray(run.history["train_loss"], dtype=float)
@@ -412,6 +449,23 @@ class _Playground01(TrainingPlayground):
                            f"(steps overshoot); final train acc {run.final_train_acc:.3f}, "
                            f"test acc {run.final_test_acc:.3f}")
         return run
+
+
+def draw_run_01(run, values=None, previous=None, title=None):
+    """:func:`dlhelpers.recipes.draw_training_run`, with a diverged run's own curves drawn in red.
+
+    The grey ghost of ``previous`` (drawn at zorder 0) keeps its colour.
+    """
+    fig = draw_training_run(run, values, previous=previous, title=title)
+    if run.diverged:
+        # a diverged run sits near chance level: its legend goes where the curves are not
+        for ax, where in zip(fig.axes, ("upper right", "upper left")):
+            for line in ax.get_lines():
+                if line.get_zorder() > 0:
+                    line.set_color(DIVERGED_COLOR)
+            if ax.get_legend() is not None:
+                ax.legend(loc=where, fontsize=8)
+    return fig
 
 
 def training_playground(lr=0.1, weight_init_std=0.01, dropout_ratio=0.0, hidden_size_list=(50,),
