@@ -117,6 +117,7 @@ def test_a_positional_fourth_argument_is_refused(mnist_sample):
 
 def test_babysitting_runs_record_a_validation_curve():
     """Notebook 06's babysitting figure plots history['val_acc']: the validation data must go there."""
+    pytest.importorskip("matplotlib")  # absent where mutation testing runs
     from dlhelpers.experiments import babysitting
     from dlhelpers.experiments.search_demos import search_data
     trainer = babysitting.overfit_tiny_subset(n=20, epochs=3)
