@@ -582,9 +582,8 @@ def halving_schedule(n_trials, min_epochs, max_epochs, eta):
     n_trials = check_int(n_trials, "n_trials", 1)
     min_epochs = check_int(min_epochs, "min_epochs", 1)
     max_epochs = check_int(max_epochs, "max_epochs", 1)
-    if isinstance(eta, bool) or not isinstance(eta, numbers.Integral) or eta < 2:
-        raise ValueError(f"eta (the reduction factor) must be an int >= 2, got {eta!r}: each rung keeps "
-                         "the best 1/eta of the trials and gives them eta times the epochs; 3 is usual")
+    eta = check_int(eta, "eta", 2, hint="(the reduction factor: each rung keeps the best 1/eta of the trials "
+                                        "and gives them eta times the epochs; 3 is usual)")
     if max_epochs < min_epochs:
         raise ValueError(f"max_epochs ({max_epochs}) is below min_epochs ({min_epochs}); raise max_epochs")
     sizes, budgets = [n_trials], [min_epochs]
