@@ -148,17 +148,20 @@ class Trainer:
         if patience is not None and x_val is None:
             raise ValueError("early stopping needs validation data: pass x_val and t_val "
                              "(never stop on the test set)")
-        check_callable(lr_schedule, "lr_schedule", "epoch -> lr", allow_none=True)
+        self.lr_schedule = check_callable(lr_schedule, "lr_schedule", "epoch -> lr", allow_none=True)
         self.blas_threads = check_int(blas_threads, "blas_threads", 1, allow_none=True)
         optimizer_param = check_dict(optimizer_param, "optimizer_param", "{'lr': 0.01}", allow_none=True)
         self.optimizer = make_optimizer(optimizer, **optimizer_param)
         self.rng = check_rng(seed, "seed")
         self.verbose = check_bool(verbose, "verbose")
-        self.lr_schedule = lr_schedule
         self.progress = check_bool(progress, "progress")
         self.record_update_ratios = check_bool(record_update_ratios, "record_update_ratios")
         self.raise_on_divergence = check_bool(raise_on_divergence, "raise_on_divergence")
         self.iter_per_epoch = max(len(self.x_train) // self.mini_batch_size, 1)
+        self._start_record()
+
+    def _start_record(self):
+        """Empty history, counters at zero, no stop: the state before the first step."""
         self.history = {"train_loss": [], "train_acc": [], "val_acc": [], "test_acc": [], "lr": [],
                         "update_ratio": {}}
         self.early_stopping = EarlyStopping(self.patience) if self.patience is not None else None
