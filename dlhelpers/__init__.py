@@ -3,9 +3,10 @@
 Submodules by job: ``functions`` (activations, softmax, losses), ``layers`` (forward/backward
 pairs), ``activations`` (the registry by name), ``initializers``, ``network`` (MultiLayerNet),
 ``optimizers``, ``training`` (Trainer), ``early_stopping``, ``recipes`` (the playgrounds' training
-run), ``checks`` (the argument checks every public function uses), ``gradcheck``, ``data`` (MNIST), ``utils``, ``search`` (hyperparameter search) and ``spaces`` (what it samples from), ``parallel``
-(executors and the BLAS-thread limit), ``plotting``,
-``widgets``, ``experiments`` (what each notebook figure computes) and ``exercises`` (checkers).
+run), ``checks`` (the argument checks every public function uses), ``gradcheck``, ``data``
+(MNIST), ``utils``, ``search`` (hyperparameter search) and ``spaces`` (what it samples from),
+``parallel`` (executors and the BLAS-thread limit), ``plotting``, ``widgets``, ``experiments``
+(what each notebook figure computes) and ``exercises`` (checkers).
 """
 from .data import load_mnist
 from .early_stopping import EarlyStopping
