@@ -374,3 +374,34 @@ def test_data_is_checked(mnist_sample):
     trainer = Trainer(net, x[:10], t[:10], progress=False, verbose=False)
     with pytest.raises(ValueError, match="epochs must be"):
         trainer.train(epochs=-1)
+
+
+# ---------------------------------------------------------------- what mutation testing found unguarded
+def test_a_fresh_early_stopping_rule_has_seen_nothing():
+    rule = EarlyStopping(3)
+    assert (rule.patience, rule.best_score, rule.best_epoch, rule.waited, rule.stopped_epoch,
+            rule.improved) == (3, None, None, 0, None, False)
+    assert rule.update(0, 0.5) is False and rule.stopped_epoch is None
+
+
+def test_early_stopping_records_the_epoch_it_fired_at():
+    rule = EarlyStopping(2)
+    fired = [rule.update(e, s) for e, s in zip([0, 1, 2, 5], [0.3, 0.6, 0.2, 0.1])]
+    assert fired == [False, False, False, True]
+    assert rule.stopped_epoch == 5 and rule.best_epoch == 1 and rule.waited == 2
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: EarlyStopping(0), "patience must be a positive integer, got 0. (a number of epochs)"),
+    (lambda: EarlyStopping(2).update(0, float("nan")),
+     "score must be a finite number, got nan. (epoch 0; early stopping needs finite scores)"),
+    (lambda: (lambda r: (r.update(3, 0.1), r.update(3, 0.2)))(EarlyStopping(2)),
+     "epoch 3 comes after epoch 3; pass one score per epoch in increasing epoch order"),
+    (lambda: early_stop_epoch(np.ones((2, 2)), 2), r"scores must have 1 dimension(s), got shape (2, 2)"),
+    (lambda: early_stop_epoch([0.1, float("nan")], 2), "scores contains 1 NaN values; clean or impute them first"),
+    (lambda: early_stop_epoch([0.1, float("inf")], 2), "scores contains infinite values; clean them first"),
+])
+def test_early_stopping_messages_in_full(call, message):
+    with pytest.raises((ValueError, TypeError)) as info:
+        call()
+    assert str(info.value) == message
