@@ -133,10 +133,10 @@ class Trainer:
                             "(validation data drives early stopping, test data only reports)")
         self._check_network(network, needs_state=patience is not None)
         self.network = network
-        dtype = getattr(network, "dtype", np.float32)
-        self.x_train, self.t_train = self._checked(network, x_train, t_train, "train", dtype)
-        self.x_val, self.t_val = self._checked(network, x_val, t_val, "val", dtype)
-        self.x_test, self.t_test = self._checked(network, x_test, t_test, "test", dtype)
+        self._dtype = getattr(network, "dtype", np.float32)  # the inputs are converted to it once
+        self.x_train, self.t_train = self._checked(network, x_train, t_train, "train", self._dtype)
+        self.x_val, self.t_val = self._checked(network, x_val, t_val, "val", self._dtype)
+        self.x_test, self.t_test = self._checked(network, x_test, t_test, "test", self._dtype)
         self.epochs = check_int(epochs, "epochs", 0)
         self.mini_batch_size = check_int(mini_batch_size, "mini_batch_size", 1)
         self.evaluate_sample_num = check_int(evaluate_sample_num_per_epoch, "evaluate_sample_num_per_epoch",
@@ -230,8 +230,7 @@ class Trainer:
         ``stop_reason`` are set (or :class:`TrainingDiverged` raised) and the loss is returned.
         """
         self._check_not_over("train_step")
-        x_batch, t_batch = self._checked(self.network, x_batch, t_batch, "batch",
-                                         getattr(self.network, "dtype", np.float32))
+        x_batch, t_batch = self._checked(self.network, x_batch, t_batch, "batch", self._dtype)
         return self._step(x_batch, t_batch)
 
     def _step(self, x_batch, t_batch):

@@ -405,3 +405,33 @@ def test_early_stopping_messages_in_full(call, message):
     with pytest.raises((ValueError, TypeError)) as info:
         call()
     assert str(info.value) == message
+
+
+def test_the_divergence_message_in_full():
+    from dlhelpers.training import divergence_message
+    assert divergence_message(12, 2, float("inf"), 5.0) == (
+        "Training stopped at iteration 12 (epoch 2): the loss became inf. Likely cause: the learning "
+        "rate (5) is too large for this network, so each step overshoots and the weights blow up. "
+        "Try a learning rate 3-10x smaller; a very large weight-init std or no weight decay on a deep "
+        "net can do the same.")
+
+
+def test_the_update_ratio_is_the_step_over_the_weights(mnist_sample):
+    trainer = make_trainer(mnist_sample, hidden=(20,), record_update_ratios=True)
+    (x, t), _ = mnist_sample
+    before = trainer.network.copy_params()
+    trainer.train_step(x[:50], t[:50])
+    after = trainer.network.params
+    for key in ("W1", "W2"):
+        expected = np.linalg.norm(after[key] - before[key]) / np.linalg.norm(before[key])
+        assert trainer.history["update_ratio"][key] == [pytest.approx(expected, rel=1e-6)]
+    assert set(trainer.history["update_ratio"]) == {"W1", "W2"}  # weight matrices only
+
+
+def test_data_and_batches_are_converted_to_the_networks_dtype(mnist_sample):
+    (x, t), _ = mnist_sample
+    net64 = MultiLayerNet(784, [10], 10, seed=0, dtype=np.float64)
+    trainer = Trainer(net64, x[:20].astype(np.float32), t[:20], progress=False, verbose=False)
+    assert trainer.x_train.dtype == np.float64
+    trainer32 = make_trainer(mnist_sample)
+    assert trainer32.x_train.dtype == np.float32 and trainer32.x_test.dtype == np.float32
