@@ -307,19 +307,20 @@ class TrainingPlayground(Playground):
     The three course controls are ``controls['lr']``, ``controls['weight_init_std']`` and
     ``controls['dropout_ratio']``; ``extra_controls`` adds topic controls whose names are keyword
     arguments of :func:`train_small_net` (e.g. ``use_batchnorm``, ``weight_decay_lambda``,
-    ``optimizer``, ``activation``). ``fixed`` sets other keyword arguments once. The previous
+    ``optimizer``, ``activation``); an entry named like a course control replaces it (e.g. an
+    ``'lr'`` slider with another range). ``fixed`` sets other keyword arguments once. The previous
     run stays on the figure as a grey ghost.
     """
 
     def __init__(self, lr=0.1, weight_init_std="he", dropout_ratio=0.0, extra_controls=None,
                  fixed=None, title="Training playground", init_schemes=("he", "xavier")):
-        controls = {
-            "lr": learning_rate_slider(lr),
-            "weight_init_std": InitStdControl(weight_init_std, schemes=init_schemes),
-            "dropout_ratio": dropout_slider(dropout_ratio),
-        }
-        controls.update(check_dict(extra_controls, "extra_controls", "{'use_batchnorm': Checkbox()}",
-                                   allow_none=True))
+        extra = check_dict(extra_controls, "extra_controls", "{'use_batchnorm': Checkbox()}", allow_none=True)
+        standard = {"lr": lambda: learning_rate_slider(lr),
+                    "weight_init_std": lambda: InitStdControl(weight_init_std, schemes=init_schemes),
+                    "dropout_ratio": lambda: dropout_slider(dropout_ratio)}
+        # a standard control given in extra_controls replaces the default one (which is not built)
+        controls = {name: extra.pop(name) if name in extra else make() for name, make in standard.items()}
+        controls.update(extra)
         self.fixed = check_dict(fixed, "fixed", "{'epochs': 4}", allow_none=True)
         super().__init__(controls, self._train, draw_training_run, title=title)
 
