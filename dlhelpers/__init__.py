@@ -3,9 +3,10 @@
 Submodules by job: ``functions`` (activations, softmax, losses), ``layers`` (forward/backward
 pairs), ``activations`` (the registry by name), ``initializers``, ``network`` (MultiLayerNet),
 ``optimizers``, ``training`` (Trainer), ``early_stopping``, ``recipes`` (the playgrounds' training
-run), ``gradcheck``, ``data`` (MNIST), ``utils``, ``search`` (hyperparameter search), ``parallel``
-(executors and the BLAS-thread limit), ``plotting``,
-``widgets``, ``experiments`` (what each notebook figure computes) and ``exercises`` (checkers).
+run), ``checks`` (the argument checks every public function uses), ``gradcheck``, ``data``
+(MNIST), ``utils``, ``search`` (hyperparameter search) and ``spaces`` (what it samples from),
+``parallel`` (executors and the BLAS-thread limit), ``plotting``, ``widgets``, ``experiments``
+(what each notebook figure computes) and ``exercises`` (checkers).
 """
 from .data import load_mnist
 from .early_stopping import EarlyStopping
@@ -20,9 +21,9 @@ from .layers import (ELU, Affine, BatchNormalization, Dropout, LeakyReLU, ReLU, 
 from .network import MultiLayerNet
 from .optimizers import (SGD, AdaGrad, Adam, ExponentialDecay, Momentum, Nesterov, RMSprop,
                          StepDecay, make_optimizer)
-from .search import (Choice, IntUniform, LogUniform, SearchResult, Trial, Uniform, coarse_to_fine,
-                     edge_report, grid_search, halving_vs_random, local_executor, narrow_ranges,
-                     random_search, run_trials, successive_halving)
+from .search import (SearchResult, Trial, coarse_to_fine, edge_report, grid_search, halving_vs_random,
+                     local_executor, narrow_ranges, random_search, run_trials, successive_halving)
+from .spaces import Choice, IntUniform, LogUniform, Uniform
 from .training import Trainer, TrainingDiverged
 from .utils import shuffle_dataset, smooth_curve, train_val_split
 

@@ -25,13 +25,18 @@ def _kind(value):
     return f"a {type(value).__name__}"
 
 
+def _got(value):
+    """``value`` for a message: its kind and repr ("a str ('3')"), or just "None"."""
+    return "None" if value is None else f"{_kind(value)} ({value!r})"
+
+
 # ---------------------------------------------------------------- numbers
 def check_number(value, name, hint=""):
     """A finite real number (int or float, NumPy scalars too, not bool) as a Python float."""
     if isinstance(value, np.ndarray) and value.ndim == 0:
         value = value[()]
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number, got {_kind(value)} ({value!r}). {hint}".rstrip())
+        raise TypeError(f"{name} must be a number, got {_got(value)}. {hint}".rstrip())
     value = float(value)
     if not np.isfinite(value):
         raise ValueError(f"{name} must be a finite number, got {value!r}. {hint}".rstrip())
@@ -71,7 +76,7 @@ def check_int(value, name, minimum=None, hint="", allow_none=False):
     kind = {None: "a whole number (int)", 0: "a non-negative integer", 1: "a positive integer"}.get(
         minimum, f"an integer >= {minimum}") + (" or None" if allow_none else "")
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be {kind}, got {_kind(value)} ({value!r}). {hint}".rstrip())
+        raise TypeError(f"{name} must be {kind}, got {_got(value)}. {hint}".rstrip())
     value = int(value)
     if minimum is not None and value < minimum:
         raise ValueError(f"{name} must be {kind}, got {value}. {hint}".rstrip())
@@ -92,7 +97,7 @@ def check_callable(value, name, signature="", allow_none=False):
     if not callable(value):
         extra = " or None" if allow_none else ""
         raise TypeError(f"{name} must be a callable{(' ' + signature) if signature else ''}{extra}, "
-                        f"got {_kind(value)} ({value!r})")
+                        f"got {_got(value)}")
     return value
 
 
@@ -103,7 +108,7 @@ def check_dict(value, name, example="", allow_none=False):
     if not isinstance(value, dict):
         extra = " or None" if allow_none else ""
         raise TypeError(f"{name} must be a dict{(' such as ' + example) if example else ''}{extra}, "
-                        f"got {_kind(value)} ({value!r})")
+                        f"got {_got(value)}")
     return dict(value)
 
 
@@ -121,7 +126,7 @@ def check_float_dtype(dtype, name="dtype"):
 def check_bool(value, name):
     """True or False (NumPy bools too), as a Python bool."""
     if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True or False, got {_kind(value)} ({value!r})")
+        raise TypeError(f"{name} must be True or False, got {_got(value)}")
     return bool(value)
 
 

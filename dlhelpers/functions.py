@@ -88,7 +88,7 @@ def log_softmax(x):
 
 
 def _as_batch(y, t):
-    """Check ``y`` as (N, C) or (C,) outputs and bring a single sample to N = 1."""
+    """Check ``y`` as (N, C) or (C,) outputs and ``t`` as labels for them; a single sample gets N = 1."""
     y = check_array(y, "y", allow_inf=False, allow_empty=False)
     if y.ndim not in (1, 2):
         raise ValueError(f"y has shape {y.shape}; pass (N, C) outputs or one sample as (C,)")
@@ -99,7 +99,7 @@ def _as_batch(y, t):
             t = t[np.newaxis]
         elif t.ndim == 1 and t.size == y.size:
             t = t[np.newaxis, :]
-    return y, t
+    return y, check_labels(t, y.shape[0], y.shape[1])
 
 
 def mean_squared_error(y, t):
@@ -117,7 +117,6 @@ def mean_squared_error(y, t):
     float
     """
     y, t = _as_batch(y, t)
-    t = check_labels(t, y.shape[0], y.shape[1])
     if t.ndim == 1:
         t = one_hot(t, y.shape[1], dtype=y.dtype)
     return float(0.5 * np.sum((y - t) ** 2) / y.shape[0])
@@ -144,7 +143,6 @@ def cross_entropy_error(y, t, delta=CROSS_ENTROPY_DELTA):
     if y.min() < 0 or y.max() > 1:
         raise ValueError(f"y holds values from {y.min():g} to {y.max():g}; cross_entropy_error takes "
                          "probabilities in [0, 1]. Pass softmax(scores), or use SoftmaxWithLoss on scores.")
-    t = check_labels(t, y.shape[0], y.shape[1])
     n = y.shape[0]
     if t.ndim == 2:
         t = t.argmax(axis=1)

@@ -15,6 +15,12 @@ send the next bytes, and an overall ``deadline`` for the whole file, so a mirror
 few bytes at a time cannot hang a class (the download gives up at most ``timeout`` seconds after
 the deadline passed).
 
+Why the standard library and not pooch: pooch's ``HTTPDownloader`` has only a per-read timeout
+and its temporary files are anonymous ``tmpXXXXXXXX`` names, so the overall deadline and the
+cleanup of a killed download would each need a hand-written adapter around it. That adapter would
+be longer than what pooch would take over here (a temporary file, a SHA-256 check and a rename),
+and pooch has no mirror fallback for a single file.
+
 The cache lives in ``<data_dir>/full/`` (``data/full/`` in the repository, ignored by git).
 The IDX format is read with NumPy alone: big-endian header (magic number, then one 32-bit size per
 dimension), then the raw unsigned bytes. No pickle is involved anywhere.

@@ -89,31 +89,32 @@ class MultiLayerNet:
         self.params = {}
         self.layers = OrderedDict()
         sizes = [self.input_size] + hidden_size_list + [self.output_size]
-        n_affine = len(sizes) - 1
-        for i in range(1, n_affine + 1):
-            fan_in, fan_out = sizes[i - 1], sizes[i]
-            W = init_weights(weight_init_std, fan_in, fan_out, self.rng, self.dtype)
-            b = np.zeros(fan_out, dtype=self.dtype)
-            self.params[f"W{i}"], self.params[f"b{i}"] = W, b
-            self.layers[f"Affine{i}"] = Affine(W, b, compute_input_grad=(i > 1))
-            if i == n_affine:
-                break
-            if use_batchnorm:
-                gamma = np.ones(fan_out, dtype=self.dtype)
-                beta = np.zeros(fan_out, dtype=self.dtype)
-                self.params[f"gamma{i}"], self.params[f"beta{i}"] = gamma, beta
-                self.layers[f"BatchNorm{i}"] = BatchNormalization(gamma, beta)
-            self.layers[f"Activation{i}"] = make_activation(activation)
-            if use_dropout:
-                self.layers[f"Dropout{i}"] = Dropout(dropout_ratio, rng=self.rng)
+        for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
+            self._add_affine(i, fan_in, fan_out)
+            if i < len(sizes) - 1:
+                self._add_hidden_block(i, fan_out)
         self.last_layer = SoftmaxWithLoss()
         self.last_loss = None
-        self._param_owner = {}  # params key -> (layer, the layer's own parameter name)
-        for key, param in self.params.items():
-            for layer in self.layers.values():
-                for pname, held in layer.params.items():
-                    if held is param:
-                        self._param_owner[key] = (layer, pname)
+        # params key -> (layer, the layer's own name for it): where backward leaves each gradient
+        self._param_owner = {key: next((layer, pname) for layer in self.layers.values()
+                                       for pname, held in layer.params.items() if held is param)
+                             for key, param in self.params.items()}
+
+    def _add_affine(self, i, fan_in, fan_out):
+        W = init_weights(self.weight_init_std, fan_in, fan_out, self.rng, self.dtype)
+        b = np.zeros(fan_out, dtype=self.dtype)
+        self.params[f"W{i}"], self.params[f"b{i}"] = W, b
+        self.layers[f"Affine{i}"] = Affine(W, b, compute_input_grad=(i > 1))
+
+    def _add_hidden_block(self, i, units):
+        """[BatchNorm i] -> Activation i -> [Dropout i] after Affine i."""
+        if self.use_batchnorm:
+            gamma, beta = np.ones(units, dtype=self.dtype), np.zeros(units, dtype=self.dtype)
+            self.params[f"gamma{i}"], self.params[f"beta{i}"] = gamma, beta
+            self.layers[f"BatchNorm{i}"] = BatchNormalization(gamma, beta)
+        self.layers[f"Activation{i}"] = make_activation(self.activation)
+        if self.use_dropout:
+            self.layers[f"Dropout{i}"] = Dropout(self.dropout_ratio, rng=self.rng)
 
     # ------------------------------------------------------------------ checks
     @staticmethod

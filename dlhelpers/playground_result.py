@@ -1,6 +1,8 @@
 """What a playground's compute function may return so that the Playground can report on it."""
 from dataclasses import dataclass
 
+from .checks import check_bool
+
 
 @dataclass
 class PlaygroundResult:
@@ -20,3 +22,8 @@ class PlaygroundResult:
 
     message: str = ""
     diverged: bool = False
+
+    def __post_init__(self):
+        if not isinstance(self.message, str):
+            raise TypeError(f"message must be a str (one status line), got {self.message!r}")
+        self.diverged = check_bool(self.diverged, "diverged")

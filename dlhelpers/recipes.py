@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .checks import check_dict, check_fraction, check_int
 from .data import load_mnist_cached
 from .network import MultiLayerNet
 from .playground_result import PlaygroundResult
@@ -23,12 +24,11 @@ def mnist_sample(n_train=1000, n_test=500):
     views into :func:`dlhelpers.data.load_mnist_cached` (do not modify them). The bundled
     sample's order is class-balanced, so any leading slice has about n/10 images per class.
     """
-    for name, value in (("n_train", n_train), ("n_test", n_test)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name} must be a positive integer number of images, got {value!r}")
+    n_train = check_int(n_train, "n_train", 1, hint="(a number of images)")
+    n_test = check_int(n_test, "n_test", 1, hint="(a number of images)")
     (x, t), (xt, tt) = load_mnist_cached()
     if n_train > len(x) or n_test > len(xt):
-        raise ValueError(f"asked for {n_train} training / {n_test} test images, but the loaded data "
+        raise ValueError(f"asked for n_train={n_train} training / n_test={n_test} test images, but the loaded data "
                          f"has {len(x)} / {len(xt)}; ask for fewer")
     return x[:n_train], t[:n_train], xt[:n_test], tt[:n_test]
 
@@ -64,12 +64,14 @@ def train_small_net(lr=0.1, weight_init_std="he", dropout_ratio=0.0, hidden_size
     The test images are only reported (``history['test_acc']``), never used for a decision.
     Defaults train in well under a second on two cores.
     """
+    dropout_ratio = check_fraction(dropout_ratio, "dropout_ratio", hint="(0 switches dropout off)")
+    optimizer_param = check_dict(optimizer_param, "optimizer_param", "{'momentum': 0.9}", allow_none=True)
     x, t, xt, tt = mnist_sample(n_train, n_test)
-    net = MultiLayerNet(784, list(hidden_size_list), 10, activation=activation,
+    net = MultiLayerNet(784, hidden_size_list, 10, activation=activation,
                         weight_init_std=weight_init_std, weight_decay_lambda=weight_decay_lambda,
                         use_dropout=dropout_ratio > 0, dropout_ratio=dropout_ratio,
                         use_batchnorm=use_batchnorm, seed=seed)
-    params = {"lr": lr, **(optimizer_param or {})}
+    params = {"lr": lr, **optimizer_param}
     trainer = Trainer(net, x, t, x_test=xt, t_test=tt, epochs=epochs, mini_batch_size=mini_batch_size,
                       optimizer=optimizer, optimizer_param=params, seed=seed, verbose=False,
                       progress=False)
@@ -84,6 +86,9 @@ def draw_training_run(run, values=None, previous=None, title=None):
     control shows what it did. A diverged run is marked in red.
     """
     import matplotlib.pyplot as plt
+    for name, value in (("run", run), ("previous", previous)):
+        if not (value is None and name == "previous") and not isinstance(getattr(value, "history", None), dict):
+            raise TypeError(f"{name} must be a TrainingRun (from train_small_net), got {type(value).__name__}")
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(8.4, 3.0))
     if previous is not None and getattr(previous, "history", None):
         _draw_ghost(previous.history, ax_loss, ax_acc)

@@ -273,26 +273,11 @@ def run_trials(fn, params_list, seed=0, stage=0, executor=None, progress=True, s
     -------
     list of :class:`Trial`, in index order whatever order they finished in.
     """
-    if isinstance(params_list, dict):
-        raise TypeError("params_list must be a list of dicts (one per trial), got a single dict; "
-                        "wrap it in a list")
-    params_list = list(params_list)
-    if not params_list:
-        raise ValueError("params_list is empty: give at least one trial's params")
-    for i, p in enumerate(params_list):
-        if not isinstance(p, dict):
-            raise TypeError(f"params_list[{i}] must be a dict name -> value, got {p!r}")
-    params_list = [dict(p) for p in params_list]
+    params_list = _checked_params_list(params_list)
     seed = check_int(seed, "seed", 0)
     stage = check_int(stage, "stage", 0)
     mode = _check_mode(mode)
-    if indices is None:
-        indices = list(range(len(params_list)))
-    else:
-        indices = [check_int(i, "indices[...]", 0) for i in indices]
-        if len(indices) != len(params_list) or len(set(indices)) != len(indices):
-            raise ValueError(f"indices must be {len(params_list)} distinct ints, one per params dict, "
-                             f"got {indices!r}")
+    indices = _checked_indices(indices, len(params_list))
     trial_kwargs = check_dict(trial_kwargs, "trial_kwargs", "{'epochs': 3}", allow_none=True)
     check_callable(score, "score", "result -> number", allow_none=True)
     check_callable(callback, "callback", "(n_done, n_total, best_score)", allow_none=True)
@@ -320,13 +305,7 @@ def run_trials(fn, params_list, seed=0, stage=0, executor=None, progress=True, s
                 try:
                     result, elapsed = future.result()
                 except Exception as err:
-                    extra = ""
-                    if type(err).__name__ == "BrokenProcessPool":
-                        extra = (" A worker process died. In a script, start the search under "
-                                 "`if __name__ == '__main__':` (workers import the main module); "
-                                 "otherwise the machine may have run out of memory.")
-                    raise RuntimeError(f"trial {i} (params {params_list[k]}, seed {seeds[k]}) failed: "
-                                       f"{type(err).__name__}: {err}.{extra}") from err
+                    raise _trial_failed(err, i, params_list[k], seeds[k]) from err
                 value = _checked_score(score(result), i, params_list[k], result)
                 trials.append(Trial(i, params_list[k], seeds[k], result, value, stage, elapsed, budget))
                 if better(value, best):
@@ -342,6 +321,41 @@ def run_trials(fn, params_list, seed=0, stage=0, executor=None, progress=True, s
             if bar is not None:
                 bar.close()
     return sorted(trials, key=lambda t: t.index)
+
+
+def _checked_params_list(params_list):
+    """A list of at least one dict (copied), or an error naming the bad entry."""
+    if isinstance(params_list, dict):
+        raise TypeError("params_list must be a list of dicts (one per trial), got a single dict; "
+                        "wrap it in a list")
+    params_list = list(params_list)
+    if not params_list:
+        raise ValueError("params_list is empty: give at least one trial's params")
+    for i, p in enumerate(params_list):
+        if not isinstance(p, dict):
+            raise TypeError(f"params_list[{i}] must be a dict name -> value, got {p!r}")
+    return [dict(p) for p in params_list]
+
+
+def _checked_indices(indices, n):
+    """0 .. n-1 for None, else ``n`` distinct non-negative ints."""
+    if indices is None:
+        return list(range(n))
+    indices = [check_int(i, "indices[...]", 0) for i in indices]
+    if len(indices) != n or len(set(indices)) != n:
+        raise ValueError(f"indices must be {n} distinct ints, one per params dict, got {indices!r}")
+    return indices
+
+
+def _trial_failed(err, index, params, seed):
+    """The RuntimeError that reports a trial's exception with its index, params and seed."""
+    extra = ""
+    if type(err).__name__ == "BrokenProcessPool":
+        extra = (" A worker process died. In a script, start the search under "
+                 "`if __name__ == '__main__':` (workers import the main module); "
+                 "otherwise the machine may have run out of memory.")
+    return RuntimeError(f"trial {index} (params {params}, seed {seed}) failed: "
+                        f"{type(err).__name__}: {err}.{extra}")
 
 
 def _sampled_params(space, n_trials, seed, stage, fixed):
@@ -582,9 +596,8 @@ def halving_schedule(n_trials, min_epochs, max_epochs, eta):
     n_trials = check_int(n_trials, "n_trials", 1)
     min_epochs = check_int(min_epochs, "min_epochs", 1)
     max_epochs = check_int(max_epochs, "max_epochs", 1)
-    if isinstance(eta, bool) or not isinstance(eta, numbers.Integral) or eta < 2:
-        raise ValueError(f"eta (the reduction factor) must be an int >= 2, got {eta!r}: each rung keeps "
-                         "the best 1/eta of the trials and gives them eta times the epochs; 3 is usual")
+    eta = check_int(eta, "eta", 2, hint="(the reduction factor: each rung keeps the best 1/eta of the trials "
+                                        "and gives them eta times the epochs; 3 is usual)")
     if max_epochs < min_epochs:
         raise ValueError(f"max_epochs ({max_epochs}) is below min_epochs ({min_epochs}); raise max_epochs")
     sizes, budgets = [n_trials], [min_epochs]

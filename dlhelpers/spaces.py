@@ -30,7 +30,31 @@ def _bounds(kind, name, low, high):
                          f"({low!r}, {high!r}); use Uniform(low, high) for a linear range that includes 0")
 
 
-class LogUniform(namedtuple("LogUniform", "low high")):
+class _Range:
+    """What the numeric dimensions share: ``(low, high)`` checked once, at construction.
+
+    Subclasses set ``scale`` ('log' or 'linear'), ``_cast`` (float or int) and draw with ``sample``.
+    ``name`` (the searched hyperparameter) only makes error messages clearer.
+    """
+    __slots__ = ()
+    scale = "linear"
+    _cast = float
+
+    def __new__(cls, low, high, name=None):
+        name = name or cls.__name__
+        if cls._cast is int:
+            for which, v in (("low", low), ("high", high)):
+                if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Integral):
+                    raise TypeError(f"range of {name!r}: {cls.__name__} bounds must be ints, got {which}={v!r}")
+        _bounds(cls.scale, name, low, high)
+        return tuple.__new__(cls, (cls._cast(low), cls._cast(high)))
+
+    def to_unit(self, value):
+        """(value, low, high) in the dimension's own scale: where ``value`` sits in the interval."""
+        return float(value), float(self.low), float(self.high)
+
+
+class LogUniform(_Range, namedtuple("LogUniform", "low high")):
     """``10 ** U(log10 low, log10 high)``: for scales (learning rate, weight decay). 0 < low <= high.
 
     A plain ``(low, high)`` tuple in a search space means this; it compares equal to that tuple.
@@ -38,50 +62,28 @@ class LogUniform(namedtuple("LogUniform", "low high")):
     __slots__ = ()
     scale = "log"
 
-    def __new__(cls, low, high, name="LogUniform"):
-        _bounds("log", name, low, high)
-        return super().__new__(cls, float(low), float(high))
-
     def sample(self, rng):
         return float(10.0 ** rng.uniform(math.log10(self.low), math.log10(self.high)))
 
-    def to_unit(self, value):   # position in the searched interval, in the dimension's own scale
+    def to_unit(self, value):
         return math.log10(value), math.log10(self.low), math.log10(self.high)
 
 
-class Uniform(namedtuple("Uniform", "low high")):
+class Uniform(_Range, namedtuple("Uniform", "low high")):
     """``U(low, high)``, a float on a linear scale: e.g. a dropout ratio in (0, 0.5)."""
     __slots__ = ()
-    scale = "linear"
-
-    def __new__(cls, low, high, name="Uniform"):
-        _bounds("linear", name, low, high)
-        return super().__new__(cls, float(low), float(high))
 
     def sample(self, rng):
         return float(rng.uniform(self.low, self.high))
 
-    def to_unit(self, value):
-        return float(value), self.low, self.high
 
-
-class IntUniform(namedtuple("IntUniform", "low high")):
+class IntUniform(_Range, namedtuple("IntUniform", "low high")):
     """An int drawn uniformly from ``low .. high`` (both included): e.g. a layer width."""
     __slots__ = ()
-    scale = "linear"
-
-    def __new__(cls, low, high, name="IntUniform"):
-        for which, v in (("low", low), ("high", high)):
-            if isinstance(v, bool) or not isinstance(v, numbers.Integral):
-                raise TypeError(f"range of {name!r}: IntUniform bounds must be ints, got {which}={v!r}")
-        _bounds("linear", name, low, high)
-        return super().__new__(cls, int(low), int(high))
+    _cast = int
 
     def sample(self, rng):
         return int(rng.integers(self.low, self.high + 1))
-
-    def to_unit(self, value):
-        return float(value), float(self.low), float(self.high)
 
 
 class Choice:

@@ -133,10 +133,10 @@ class Trainer:
                             "(validation data drives early stopping, test data only reports)")
         self._check_network(network, needs_state=patience is not None)
         self.network = network
-        dtype = getattr(network, "dtype", np.float32)
-        self.x_train, self.t_train = self._checked(network, x_train, t_train, "train", dtype)
-        self.x_val, self.t_val = self._checked(network, x_val, t_val, "val", dtype)
-        self.x_test, self.t_test = self._checked(network, x_test, t_test, "test", dtype)
+        self._dtype = getattr(network, "dtype", np.float32)  # the inputs are converted to it once
+        self.x_train, self.t_train = self._checked(network, x_train, t_train, "train", self._dtype)
+        self.x_val, self.t_val = self._checked(network, x_val, t_val, "val", self._dtype)
+        self.x_test, self.t_test = self._checked(network, x_test, t_test, "test", self._dtype)
         self.epochs = check_int(epochs, "epochs", 0)
         self.mini_batch_size = check_int(mini_batch_size, "mini_batch_size", 1)
         self.evaluate_sample_num = check_int(evaluate_sample_num_per_epoch, "evaluate_sample_num_per_epoch",
@@ -148,17 +148,20 @@ class Trainer:
         if patience is not None and x_val is None:
             raise ValueError("early stopping needs validation data: pass x_val and t_val "
                              "(never stop on the test set)")
-        check_callable(lr_schedule, "lr_schedule", "epoch -> lr", allow_none=True)
+        self.lr_schedule = check_callable(lr_schedule, "lr_schedule", "epoch -> lr", allow_none=True)
         self.blas_threads = check_int(blas_threads, "blas_threads", 1, allow_none=True)
         optimizer_param = check_dict(optimizer_param, "optimizer_param", "{'lr': 0.01}", allow_none=True)
         self.optimizer = make_optimizer(optimizer, **optimizer_param)
         self.rng = check_rng(seed, "seed")
         self.verbose = check_bool(verbose, "verbose")
-        self.lr_schedule = lr_schedule
         self.progress = check_bool(progress, "progress")
         self.record_update_ratios = check_bool(record_update_ratios, "record_update_ratios")
         self.raise_on_divergence = check_bool(raise_on_divergence, "raise_on_divergence")
         self.iter_per_epoch = max(len(self.x_train) // self.mini_batch_size, 1)
+        self._start_record()
+
+    def _start_record(self):
+        """Empty history, counters at zero, no stop: the state before the first step."""
         self.history = {"train_loss": [], "train_acc": [], "val_acc": [], "test_acc": [], "lr": [],
                         "update_ratio": {}}
         self.early_stopping = EarlyStopping(self.patience) if self.patience is not None else None
@@ -227,8 +230,7 @@ class Trainer:
         ``stop_reason`` are set (or :class:`TrainingDiverged` raised) and the loss is returned.
         """
         self._check_not_over("train_step")
-        x_batch, t_batch = self._checked(self.network, x_batch, t_batch, "batch",
-                                         getattr(self.network, "dtype", np.float32))
+        x_batch, t_batch = self._checked(self.network, x_batch, t_batch, "batch", self._dtype)
         return self._step(x_batch, t_batch)
 
     def _step(self, x_batch, t_batch):

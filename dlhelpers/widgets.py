@@ -24,6 +24,8 @@ import matplotlib.pyplot as plt
 import traitlets
 from IPython.display import Image, clear_output, display
 
+from .checks import check_callable, check_dict, check_int, check_number, check_positive, check_range
+from .initializers import INIT_SCHEMES
 from .playground_result import PlaygroundResult
 from .recipes import draw_training_run, train_small_net
 
@@ -33,8 +35,31 @@ SLIDER_LAYOUT = widgets.Layout(width="420px")
 SLIDER_STYLE = {"description_width": "130px"}
 
 
+def _check_exponents(min_exp, max_exp):
+    min_exp, max_exp = check_number(min_exp, "min_exp"), check_number(max_exp, "max_exp")
+    if min_exp >= max_exp:
+        raise ValueError(f"min_exp ({min_exp:g}) must be below max_exp ({max_exp:g}): the slider runs "
+                         "from 10**min_exp to 10**max_exp")
+    return min_exp, max_exp
+
+
+def _check_log_value(value, name, min_exp, max_exp):
+    """A positive number inside [10**min_exp, 10**max_exp] (a log slider would clamp it silently)."""
+    return check_range(check_positive(value, name), name, 10.0 ** min_exp, 10.0 ** max_exp,
+                       hint="(the slider's range is 10**min_exp .. 10**max_exp)")
+
+
+def _check_description(description):
+    if not isinstance(description, str):
+        raise TypeError(f"description must be a str (the control's label), got {description!r}")
+    return description
+
+
 def learning_rate_slider(value=0.01, min_exp=-4, max_exp=0, description="learning rate"):
     """Log-scale learning-rate slider from 10**min_exp to 10**max_exp (fires on release)."""
+    min_exp, max_exp = _check_exponents(min_exp, max_exp)
+    value = _check_log_value(value, "value", min_exp, max_exp)
+    _check_description(description)
     return widgets.FloatLogSlider(value=value, base=10, min=min_exp, max=max_exp, step=0.1,
                                   description=description, continuous_update=False,
                                   readout_format=".1e", layout=SLIDER_LAYOUT, style=SLIDER_STYLE)
@@ -42,6 +67,8 @@ def learning_rate_slider(value=0.01, min_exp=-4, max_exp=0, description="learnin
 
 def dropout_slider(value=0.0, description="dropout ratio"):
     """Dropout ratio (probability of dropping a unit) from 0 to 0.9 (fires on release)."""
+    value = check_range(value, "value", 0.0, 0.9, hint="(the dropout ratio slider runs from 0 to 0.9)")
+    _check_description(description)
     return widgets.FloatSlider(value=value, min=0.0, max=0.9, step=0.05, description=description,
                                continuous_update=False, readout_format=".2f",
                                layout=SLIDER_LAYOUT, style=SLIDER_STYLE)
@@ -58,15 +85,18 @@ class InitStdControl(widgets.HBox):
 
     def __init__(self, value="he", schemes=("he", "xavier"), std=0.01, min_exp=-4, max_exp=1,
                  description="weight init"):
+        schemes = self._check_schemes(schemes)
+        min_exp, max_exp = _check_exponents(min_exp, max_exp)
+        _check_description(description)
         options = [("custom std", "custom")] + [(self._label(s), s) for s in schemes]
         if isinstance(value, str):
             if value not in schemes:
-                raise ValueError(f"init scheme {value!r} is not among {schemes}")
+                raise ValueError(f"value (the init scheme) {value!r} is not among schemes={schemes}")
             scheme = value
+            std = _check_log_value(std, "std", min_exp, max_exp)
         else:
-            scheme, std = "custom", float(value)
-            if not (math.isfinite(std) and std > 0):
-                raise ValueError(f"a custom weight_init_std must be a positive number, got {value!r}")
+            scheme = "custom"
+            std = _check_log_value(value, "value (a custom weight_init_std)", min_exp, max_exp)
         # 130 px of description leave 250 px for the longest label, 'Glorot  sqrt(2/(n+m))'
         self.scheme = widgets.Dropdown(options=options, value=scheme, description=description,
                                        style=SLIDER_STYLE, layout=widgets.Layout(width="380px"))
@@ -78,6 +108,16 @@ class InitStdControl(widgets.HBox):
         self.scheme.observe(self._sync, names="value")
         self.std.observe(self._sync, names="value")
         self._sync()
+
+    @staticmethod
+    def _check_schemes(schemes):
+        if isinstance(schemes, (str, bytes)) or not hasattr(schemes, "__iter__"):
+            raise TypeError(f"schemes must be a tuple of scheme names such as ('he', 'xavier'), got {schemes!r}")
+        schemes = tuple(schemes)
+        unknown = [s for s in schemes if s not in INIT_SCHEMES]
+        if not schemes or unknown:
+            raise ValueError(f"schemes must name at least one of {INIT_SCHEMES}, got {schemes!r}")
+        return schemes
 
     @staticmethod
     def _label(scheme):
@@ -119,9 +159,16 @@ class Playground:
     """
 
     def __init__(self, controls, compute, draw, title=None, columns=1):
-        self.controls = dict(controls)
-        self.compute = compute
-        self.draw = draw
+        self.controls = check_dict(controls, "controls", "{'lr': learning_rate_slider()}")
+        for name, control in self.controls.items():
+            if not (hasattr(control, "value") and hasattr(control, "observe")):
+                raise TypeError(f"controls[{name!r}] must be a widget with .value and .observe, got "
+                                f"{type(control).__name__}")
+        self.compute = check_callable(compute, "compute", "compute(**values) -> result")
+        self.draw = check_callable(draw, "draw", "draw(result, values[, previous]) -> Figure")
+        if title is not None and not isinstance(title, str):
+            raise TypeError(f"title must be a str or None, got {title!r}")
+        columns = check_int(columns, "columns", 1)
         self._draw_takes_previous = _takes_parameter(draw, "previous")
         self.out = widgets.Output(layout=widgets.Layout(min_height="260px"))
         self.status = widgets.HTML(value="")
@@ -260,19 +307,21 @@ class TrainingPlayground(Playground):
     The three course controls are ``controls['lr']``, ``controls['weight_init_std']`` and
     ``controls['dropout_ratio']``; ``extra_controls`` adds topic controls whose names are keyword
     arguments of :func:`train_small_net` (e.g. ``use_batchnorm``, ``weight_decay_lambda``,
-    ``optimizer``, ``activation``). ``fixed`` sets other keyword arguments once. The previous
+    ``optimizer``, ``activation``); an entry named like a course control replaces it (e.g. an
+    ``'lr'`` slider with another range). ``fixed`` sets other keyword arguments once. The previous
     run stays on the figure as a grey ghost.
     """
 
     def __init__(self, lr=0.1, weight_init_std="he", dropout_ratio=0.0, extra_controls=None,
                  fixed=None, title="Training playground", init_schemes=("he", "xavier")):
-        controls = {
-            "lr": learning_rate_slider(lr),
-            "weight_init_std": InitStdControl(weight_init_std, schemes=init_schemes),
-            "dropout_ratio": dropout_slider(dropout_ratio),
-        }
-        controls.update(extra_controls or {})
-        self.fixed = dict(fixed or {})
+        extra = check_dict(extra_controls, "extra_controls", "{'use_batchnorm': Checkbox()}", allow_none=True)
+        standard = {"lr": lambda: learning_rate_slider(lr),
+                    "weight_init_std": lambda: InitStdControl(weight_init_std, schemes=init_schemes),
+                    "dropout_ratio": lambda: dropout_slider(dropout_ratio)}
+        # a standard control given in extra_controls replaces the default one (which is not built)
+        controls = {name: extra.pop(name) if name in extra else make() for name, make in standard.items()}
+        controls.update(extra)
+        self.fixed = check_dict(fixed, "fixed", "{'epochs': 4}", allow_none=True)
         super().__init__(controls, self._train, draw_training_run, title=title)
 
     def _train(self, **values):

@@ -362,7 +362,7 @@ def _bad_second(value, params, seed):
     (lambda: search.run_trials(quadratic, [{"lr": 0.1}], indices=[0, 1]), ValueError, "indices"),
     (lambda: search.run_trials(None, [{"lr": 0.1}], executor="serial"), TypeError, "callable"),
     (lambda: search.successive_halving(quadratic, RANGES, 9, eta=1), ValueError, "eta"),
-    (lambda: search.successive_halving(quadratic, RANGES, 9, eta=2.5), ValueError, "eta"),
+    (lambda: search.successive_halving(quadratic, RANGES, 9, eta=2.5), TypeError, "eta"),
     (lambda: search.successive_halving(quadratic, RANGES, 9, min_epochs=5, max_epochs=3), ValueError,
      "max_epochs"),
     (lambda: search.successive_halving(quadratic, RANGES, 0), ValueError, "n_trials"),

@@ -117,6 +117,7 @@ def test_a_positional_fourth_argument_is_refused(mnist_sample):
 
 def test_babysitting_runs_record_a_validation_curve():
     """Notebook 06's babysitting figure plots history['val_acc']: the validation data must go there."""
+    pytest.importorskip("matplotlib")  # absent where mutation testing runs
     from dlhelpers.experiments import babysitting
     from dlhelpers.experiments.search_demos import search_data
     trainer = babysitting.overfit_tiny_subset(n=20, epochs=3)
@@ -373,3 +374,64 @@ def test_data_is_checked(mnist_sample):
     trainer = Trainer(net, x[:10], t[:10], progress=False, verbose=False)
     with pytest.raises(ValueError, match="epochs must be"):
         trainer.train(epochs=-1)
+
+
+# ---------------------------------------------------------------- what mutation testing found unguarded
+def test_a_fresh_early_stopping_rule_has_seen_nothing():
+    rule = EarlyStopping(3)
+    assert (rule.patience, rule.best_score, rule.best_epoch, rule.waited, rule.stopped_epoch,
+            rule.improved) == (3, None, None, 0, None, False)
+    assert rule.update(0, 0.5) is False and rule.stopped_epoch is None
+
+
+def test_early_stopping_records_the_epoch_it_fired_at():
+    rule = EarlyStopping(2)
+    fired = [rule.update(e, s) for e, s in zip([0, 1, 2, 5], [0.3, 0.6, 0.2, 0.1])]
+    assert fired == [False, False, False, True]
+    assert rule.stopped_epoch == 5 and rule.best_epoch == 1 and rule.waited == 2
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: EarlyStopping(0), "patience must be a positive integer, got 0. (a number of epochs)"),
+    (lambda: EarlyStopping(2).update(0, float("nan")),
+     "score must be a finite number, got nan. (epoch 0; early stopping needs finite scores)"),
+    (lambda: (lambda r: (r.update(3, 0.1), r.update(3, 0.2)))(EarlyStopping(2)),
+     "epoch 3 comes after epoch 3; pass one score per epoch in increasing epoch order"),
+    (lambda: early_stop_epoch(np.ones((2, 2)), 2), r"scores must have 1 dimension(s), got shape (2, 2)"),
+    (lambda: early_stop_epoch([0.1, float("nan")], 2), "scores contains 1 NaN values; clean or impute them first"),
+    (lambda: early_stop_epoch([0.1, float("inf")], 2), "scores contains infinite values; clean them first"),
+])
+def test_early_stopping_messages_in_full(call, message):
+    with pytest.raises((ValueError, TypeError)) as info:
+        call()
+    assert str(info.value) == message
+
+
+def test_the_divergence_message_in_full():
+    from dlhelpers.training import divergence_message
+    assert divergence_message(12, 2, float("inf"), 5.0) == (
+        "Training stopped at iteration 12 (epoch 2): the loss became inf. Likely cause: the learning "
+        "rate (5) is too large for this network, so each step overshoots and the weights blow up. "
+        "Try a learning rate 3-10x smaller; a very large weight-init std or no weight decay on a deep "
+        "net can do the same.")
+
+
+def test_the_update_ratio_is_the_step_over_the_weights(mnist_sample):
+    trainer = make_trainer(mnist_sample, hidden=(20,), record_update_ratios=True)
+    (x, t), _ = mnist_sample
+    before = trainer.network.copy_params()
+    trainer.train_step(x[:50], t[:50])
+    after = trainer.network.params
+    for key in ("W1", "W2"):
+        expected = np.linalg.norm(after[key] - before[key]) / np.linalg.norm(before[key])
+        assert trainer.history["update_ratio"][key] == [pytest.approx(expected, rel=1e-6)]
+    assert set(trainer.history["update_ratio"]) == {"W1", "W2"}  # weight matrices only
+
+
+def test_data_and_batches_are_converted_to_the_networks_dtype(mnist_sample):
+    (x, t), _ = mnist_sample
+    net64 = MultiLayerNet(784, [10], 10, seed=0, dtype=np.float64)
+    trainer = Trainer(net64, x[:20].astype(np.float32), t[:20], progress=False, verbose=False)
+    assert trainer.x_train.dtype == np.float64
+    trainer32 = make_trainer(mnist_sample)
+    assert trainer32.x_train.dtype == np.float32 and trainer32.x_test.dtype == np.float32
