@@ -115,7 +115,7 @@ def test_the_chosen_trial_shows_a_train_validation_gap(chosen):
 
 def test_local_processes_and_dask_give_identical_results_for_the_notebook_search(nb06_rounds):
     distributed = pytest.importorskip(
-        "distributed", reason="dask.distributed is an optional extra: pip install dlhelpers[cluster]")
+        "distributed", reason="dask.distributed is the optional cluster extra: python -m pip install -e \".[cluster]\"")
     coarse = nb06_rounds[0]
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, protocol="tcp",
                                   host="127.0.0.1", dashboard_address=None) as cluster, \
