@@ -65,6 +65,10 @@ def test_weight_decay_does_not_matter_in_round_2_although_its_best_five_share_a_
     per_lr, per_lambda = demos.lr_and_lambda_effects(fine)
     assert round(per_lr, 2) == 0.56 and round(per_lambda, 3) == -0.014
     assert abs(per_lambda) < 0.05 * per_lr
+    # "with lr <= 0.1 and lambda < 1e-5 the decay shrinks a weight by < 1e-6 per step, < 1e-4 in 80 steps"
+    lr_high, lam_high = fine.ranges["lr"][1], fine.ranges["weight_decay_lambda"][1]
+    assert lr_high <= 0.1 + 1e-12 and lam_high < 1e-5 and lr_high * lam_high < 1e-6
+    assert len(fine.trials[0].result["train_loss"]) == 80
     lams = [t.params["weight_decay_lambda"] for t in fine.best(5)]
     assert 2.9e-7 <= min(lams) and max(lams) <= 1.1e-6  # "between about 3e-7 and 1e-6"
 
@@ -141,7 +145,7 @@ def test_successive_halving_screens_three_times_as_many_configurations_at_equal_
     assert abs(h.best_trial.score - rnd.best_trial.score) < demos.score_standard_error(0.83, 100)
     kept = {t.index for t in h.rungs[1]}
     dropped = [t for t in rnd.trials if t.index not in kept]
-    assert dropped and max(t.score for t in dropped) < h.best_trial.score
+    assert len(dropped) == 6 and f"{max(t.score for t in dropped):.2f}" == "0.27"
 
 
 def test_the_initial_loss_is_ln_10_without_regularization_and_rises_by_the_penalty_with_it():
@@ -166,6 +170,8 @@ def test_learning_rate_symptoms_too_small_crawls_and_too_large_stops_the_trainer
     runs = baby.learning_rate_runs(lrs=(1e-3, 0.1, 3.0))
     small, good, large = runs[1e-3], runs[0.1], runs[3.0]
     loss = small.history["train_loss"]
+    assert f"{loss[0]:.2f} -> {loss[-1]:.2f}" == "2.34 -> 2.19"  # as the prose cites
+    assert f"{small.history['train_acc'][0]:.2f} -> {small.history['train_acc'][-1]:.2f}" == "0.15 -> 0.24"
     assert loss[0] - loss[-1] < 0.25  # the loss barely moves ...
     assert small.history["train_acc"][-1] > small.history["train_acc"][0] + 0.05  # ... accuracy creeps up
     assert good.history["train_loss"][-1] < 0.5 and good.history["train_acc"][-1] > 0.9

@@ -408,8 +408,8 @@ def draw_grid_vs_random(grid_result, random_result):
         top.scatter(xi, important_part(np.log10(xi)), color=PALETTE[1], zorder=3, s=22)
         top.set_title(f"{name}: {len(np.unique(np.round(xi, 12)))} distinct values of the important one",
                       fontsize=10)
-        top.set_ylabel("score", fontsize=8)
-        top.tick_params(labelbottom=False, labelsize=7)
+        top.set_ylabel("score", fontsize=9)
+        top.tick_params(labelbottom=False, labelsize=8)
         main.scatter(xi, result.values("unimportant"), color=PALETTE[1], s=30)
         for v in np.unique(xi):
             main.axvline(v, color=PALETTE[1], alpha=0.15)
