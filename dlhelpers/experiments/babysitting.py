@@ -46,26 +46,42 @@ def initial_loss_check(net, x, t, tol=0.1, n_classes=10):
     expected = expected_initial_loss(n_classes)
     diff = loss - expected
     ok = abs(diff) <= tol
-    verdict = "ok" if ok else ("too high: init scale too large, or regularization dominating"
-                               if diff > 0 else "too low: is label information leaking into the input?")
+    verdict = "ok" if ok else ("too high: the init scale is too large (or a penalty is included: "
+                               "check with regularization off)" if diff > 0 else "too low: is label information leaking into the input?")
     return {"loss": loss, "expected": expected, "difference": diff, "ok": ok,
             "message": f"initial loss {loss:.3f} vs ln({n_classes}) = {expected:.3f}: {verdict}"}
 
 
 def initial_loss_table(cases=None, hidden_size_list=(50, 50), seed=0):
-    """:func:`initial_loss_check` for a few nets: (label, check dict) pairs.
+    """:func:`initial_loss_check` for a few nets, regularization off: (label, check dict) pairs.
 
-    Default cases: He init; He init with weight decay 0.01; a weight std of 1.
+    Default cases: He init; a weight std of 1.
     """
     (x, t), _ = search_data()
     cases = cases or [("He init", {"weight_init_std": "he"}),
-                      ("He init, weight decay 0.01", {"weight_init_std": "he", "weight_decay_lambda": 0.01}),
                       ("weight std 1", {"weight_init_std": 1.0})]
     rows = []
     for label, kwargs in cases:
         net = MultiLayerNet(784, list(hidden_size_list), 10, seed=seed, **kwargs)
         rows.append((label, initial_loss_check(net, x, t)))
     return rows
+
+
+def penalty_check(weight_decay_lambda=0.01, hidden_size_list=(50, 50), seed=0):
+    """CS231n's second initial-loss check: switching weight decay on must RAISE the loss by the penalty.
+
+    Two nets with the same seed (so the same weights), one without and one with weight decay.
+    Returns a dict: 'loss_off', 'loss_on', 'penalty' (lambda/2 * sum of every W squared) and
+    'rise' (loss_on - loss_off, which must equal the penalty).
+    """
+    (x, t), _ = search_data()
+    off = MultiLayerNet(784, list(hidden_size_list), 10, weight_init_std="he", seed=seed)
+    on = MultiLayerNet(784, list(hidden_size_list), 10, weight_init_std="he", seed=seed,
+                       weight_decay_lambda=weight_decay_lambda)
+    loss_off, loss_on = float(off.loss(x, t)), float(on.loss(x, t))
+    squares = sum(float(np.sum(on.params[k].astype(np.float64) ** 2)) for k in on.params if k.startswith("W"))
+    return {"loss_off": loss_off, "loss_on": loss_on, "penalty": 0.5 * weight_decay_lambda * squares,
+            "rise": loss_on - loss_off}
 
 
 def _train(lr, hidden_size_list=(50, 50), weight_init_std="he", epochs=20, n=None, mini_batch_size=100,
@@ -131,7 +147,7 @@ def draw_tiny_subset(trainer):
     b.plot(h["train_acc"], color=PALETTE[0], label="train (the tiny subset)")
     b.plot(h["val_acc"], color=PALETTE[2], linestyle=":", label="validation")
     b.set(title="accuracy", xlabel="epoch", ylabel="accuracy", ylim=(0, 1.02))
-    b.legend(fontsize=8, loc="center right")
+    b.legend(fontsize=8, loc="lower right", frameon=True, framealpha=1.0)
     fig.suptitle("Sanity check: overfit a tiny subset")
     fig.tight_layout()
     return fig
@@ -159,15 +175,15 @@ def draw_learning_rate_runs(runs):
 
 def draw_init_plateau(runs):
     plt = _plt()
-    fig, ax = plt.subplots(figsize=(7, 3.0))
+    fig, ax = plt.subplots(figsize=(8, 3.0))
     for i, (init, tr) in enumerate(runs.items()):
         loss = np.asarray(tr.history["train_loss"], dtype=float)
         name = f"weight std {init:g}" if not isinstance(init, str) else f"{init} init"
         ax.plot(loss, color=PALETTE[i], alpha=0.3)
         ax.plot(smooth_curve(loss, 9), color=PALETTE[i], label=name)
-    ax.set(title="Plateau, then a sudden drop: the signature of a too-small init",
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=True, framealpha=1.0)
+    ax.set(title="A plateau at ln 10 before the loss falls: the signature of a too-small init",
            xlabel="iteration", ylabel="training loss")
-    ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
 
@@ -184,7 +200,7 @@ def draw_update_ratios(runs, band=(3e-4, 3e-3)):
         ax.set_yscale("log")
         ax.set(title=f"lr = {lr:g}", xlabel="iteration")
     axes[0].set_ylabel(r"$\|\Delta W\| \,/\, \|W\|$ per step")
-    axes[0].legend(fontsize=8, loc="lower left")
+    axes[0].legend(fontsize=8, loc="upper right", ncol=3, frameon=True, framealpha=1.0)
     axes[-1].text(0.98, 0.02, "shaded: about 1e-3", transform=axes[-1].transAxes, ha="right",
                   va="bottom", fontsize=8, color=PALETTE[2])
     fig.suptitle("Update-to-weight ratio per layer (healthy: around 1e-3)")

@@ -53,7 +53,7 @@ def train_trial_net(params, seed, n_samples=500, epochs=10, hidden_size_list=(10
     net = MultiLayerNet(784, list(hidden_size_list), 10, weight_init_std=init,
                         weight_decay_lambda=float(params.get("weight_decay_lambda", 0.0)),
                         use_dropout=dropout > 0, dropout_ratio=dropout, seed=seed)
-    # The real test set stays untouched: it is measured once, at the end (final_test_accuracy).
+    # The test set stays untouched here: it is measured once, after the search (the test cell).
     trainer = Trainer(net, x_train, t_train, x_val=x_val, t_val=t_val, epochs=epochs, mini_batch_size=mini_batch_size,
                       optimizer="sgd", optimizer_param={"lr": float(params["lr"])}, seed=seed,
                       verbose=False, progress=False, blas_threads=1)
@@ -62,7 +62,8 @@ def train_trial_net(params, seed, n_samples=500, epochs=10, hidden_size_list=(10
 
 
 def mnist_trial(params, seed, n_samples=500, epochs=10, hidden_size_list=(100,) * 6,
-                mini_batch_size=100, weight_init_std="he", dropout_ratio=0.0, val_fraction=0.2):
+                mini_batch_size=100, weight_init_std="he", dropout_ratio=0.0, val_fraction=0.2,
+                keep_state=False):
     """One short training run scored by validation accuracy (the trial function of notebook 06).
 
     Follows the trial-function contract of :mod:`dlhelpers.search`, including the epoch budget:
@@ -75,16 +76,21 @@ def mnist_trial(params, seed, n_samples=500, epochs=10, hidden_size_list=(100,) 
     training and validation data; SGD with mini-batches of ``mini_batch_size`` for ``epochs`` epochs.
 
     Returns a dict: 'score' (final validation accuracy), 'val_acc' and 'train_acc' per epoch
-    (epoch 0 = before training), 'train_loss' per iteration, 'diverged' (bool).
+    (epoch 0 = before training), 'train_loss' per iteration, 'diverged' (bool), and with
+    ``keep_state=True`` 'state' (the trained net's ``get_state()``, about 170 kB for 784-50-50-10),
+    so that the test cell can measure every trial once without retraining it.
     """
     net, trainer = train_trial_net(params, seed, n_samples, epochs, hidden_size_list, mini_batch_size,
                                    weight_init_std, dropout_ratio, val_fraction)
     history = trainer.history
     val_acc = [float(a) for a in history["val_acc"]]
-    return {"score": val_acc[-1], "val_acc": val_acc,
-            "train_acc": [float(a) for a in history["train_acc"]],
-            "train_loss": [float(v) for v in history["train_loss"]],
-            "diverged": bool(trainer.diverged)}
+    out = {"score": val_acc[-1], "val_acc": val_acc,
+           "train_acc": [float(a) for a in history["train_acc"]],
+           "train_loss": [float(v) for v in history["train_loss"]],
+           "diverged": bool(trainer.diverged)}
+    if keep_state:
+        out["state"] = net.get_state()
+    return out
 
 
 def final_test_accuracy(trial, trial_fn):
@@ -93,7 +99,8 @@ def final_test_accuracy(trial, trial_fn):
 
     Returns (validation accuracy, which reproduces trial.score; test accuracy on all 1000 images).
     """
-    net, trainer = train_trial_net(trial.params, trial.seed, **trial_fn.keywords)
+    kwargs = {k: v for k, v in trial_fn.keywords.items() if k != "keep_state"}
+    net, trainer = train_trial_net(trial.params, trial.seed, **kwargs)
     _, (x_test, t_test) = load_mnist_cached()
     return float(trainer.history["val_acc"][-1]), float(net.accuracy(x_test, t_test))
 
@@ -103,11 +110,66 @@ BOOK_RANGES = {"lr": (1e-6, 1e-2), "weight_decay_lambda": (1e-8, 1e-4)}
 
 
 def make_trial(epochs=20, hidden_size_list=(50, 50), weight_init_std="he", dropout_ratio=0.0,
-               n_samples=500):
+               n_samples=500, keep_state=False):
     """:func:`mnist_trial` with fixed settings, as a picklable ``functools.partial``."""
+    kwargs = {"keep_state": True} if keep_state else {}
     return functools.partial(mnist_trial, epochs=epochs, hidden_size_list=tuple(hidden_size_list),
                              weight_init_std=weight_init_std, dropout_ratio=dropout_ratio,
-                             n_samples=n_samples)
+                             n_samples=n_samples, **kwargs)
+
+
+def accuracies_on_test_set(trials, trial_fn):
+    """Accuracy on all 1000 TEST images of every trial's trained net (trials run with keep_state).
+
+    What the notebook does once, after the search is finished: nothing here feeds back into it.
+    ``trial_fn`` is the partial the search used (its architecture). Returns an array, trials' order.
+    """
+    kw = trial_fn.keywords
+    _, (x_test, t_test) = load_mnist_cached()
+    accs = []
+    for t in trials:
+        if not isinstance(t.result, dict) or "state" not in t.result:
+            raise ValueError(f"trial {t.index} has no stored weights: run the search with "
+                             "make_trial(..., keep_state=True)")
+        net = MultiLayerNet(784, list(kw.get("hidden_size_list", (100,) * 6)), 10, seed=0)
+        net.set_state(t.result["state"])
+        accs.append(float(net.accuracy(x_test, t_test)))
+    return np.array(accs)
+
+
+def score_standard_error(accuracy, n_images):
+    """Standard error of an accuracy measured on ``n_images`` independent images: sqrt(p(1-p)/n)."""
+    return math.sqrt(accuracy * (1.0 - accuracy) / n_images)
+
+
+def lr_and_lambda_effects(result):
+    """Least-squares fit score ~ a * log10(lr) + b * log10(lambda) + c over a round's trials.
+
+    Returns (a, b): accuracy gained per decade of learning rate and per decade of weight decay.
+    """
+    x = np.c_[np.log10(result.values("lr")), np.log10(result.values("weight_decay_lambda")),
+              np.ones(len(result))]
+    a, b, _ = np.linalg.lstsq(x, np.asarray(result.scores, dtype=float), rcond=None)[0]
+    return float(a), float(b)
+
+
+def source(*functions):
+    """The source code of ``functions`` without their docstrings, for printing in the notebook."""
+    import ast
+    import inspect
+    import textwrap
+    parts = []
+    for fn in functions:
+        text = textwrap.dedent(inspect.getsource(fn))
+        tree = ast.parse(text)
+        body = tree.body[0].body
+        if body and isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None), ast.Constant) \
+                and isinstance(body[0].value.value, str):
+            lines = text.splitlines()
+            doc = body[0]
+            text = "\n".join(lines[:doc.lineno - 1] + lines[doc.end_lineno:])
+        parts.append(text.rstrip())
+    return "\n\n\n".join(parts)
 
 
 def _plt():
@@ -116,65 +178,107 @@ def _plt():
 
 
 # ----------------------------------------------------------------------------- figures
-def draw_search_scatter(rounds, ax=None, top_k=5, pick=None, title=None):
+def _ok_and_diverged(trials):
+    ok = [t for t in trials if not (isinstance(t.result, dict) and t.result.get("diverged"))]
+    return ok, [t for t in trials if t not in ok]
+
+
+def draw_search_scatter(rounds, ax=None, top_k=5, pick=None, title=None, ghost=None):
     """Validation accuracy (colour) over lr (x) and weight decay (y), log axes.
 
     rounds : list of SearchResult (e.g. coarse and fine); each round gets its own marker and
-    its searched range drawn as a rectangle; the ``top_k`` best of all rounds are ringed.
-    pick : optional Trial drawn as a star (the playground's hand-picked run).
+    its searched range drawn as a dashed rectangle; the ``top_k`` best of all rounds are ringed.
+    Diverged trials are drawn as red crosses. A round searched with a fixed weight decay is drawn
+    at that value. pick : optional Trial drawn as a star (the playground's hand-picked run).
+    ghost : optional SearchResult drawn as faint grey dots (the playground's previous search).
     """
+    from matplotlib.lines import Line2D
     from matplotlib.patches import Rectangle
     from ..plotting import PALETTE
     plt = _plt()
     if ax is None:
         _, ax = plt.subplots(figsize=(6.5, 3.6))
-    markers = ["o", "s", "^", "D"]
+    markers = ["o", "s", "^", "D", "v"]
     vmin, vmax = 0.0, 1.0
+    handles = []
     scatter = None
     all_trials = []
+    if ghost is not None:
+        ax.scatter(ghost.values("lr"), ghost.values("weight_decay_lambda"), s=22, color="0.75",
+                   alpha=0.6, edgecolors="none", zorder=1)
+        handles.append(Line2D([], [], linestyle="none", marker="o", color="0.75", label="previous search"))
     for r, result in enumerate(rounds):
-        lr, wd, sc = result.values("lr"), result.values("weight_decay_lambda"), result.scores
-        scatter = ax.scatter(lr, wd, c=np.nan_to_num(sc), cmap="viridis", vmin=vmin, vmax=vmax, s=28,
-                             marker=markers[r % len(markers)], edgecolors="none",
-                             label=f"round {r + 1} ({len(result)} trials)" if len(rounds) > 1 else
-                             f"{len(result)} trials")
-        if result.ranges:
-            (l0, l1), (w0, w1) = result.ranges["lr"], result.ranges["weight_decay_lambda"]
+        ok, bad = _ok_and_diverged(result.trials)
+        m = markers[r % len(markers)]
+        if ok:
+            scatter = ax.scatter([t.params["lr"] for t in ok], [t.params["weight_decay_lambda"] for t in ok],
+                                 c=[t.score for t in ok], cmap="viridis", vmin=vmin, vmax=vmax, s=28,
+                                 marker=m, edgecolors="none", zorder=2)
+        if bad:
+            ax.scatter([t.params["lr"] for t in bad], [t.params["weight_decay_lambda"] for t in bad],
+                       marker="x", color="#b00020", s=30, zorder=3)
+        name = f"round {r + 1}: {len(result)} trials" if len(rounds) > 1 else f"{len(result)} trials"
+        # legend entries in neutral grey: the colour of a dot is its accuracy, not its round
+        handles.append(Line2D([], [], linestyle="none", marker=m, color="0.45", markersize=6, label=name))
+        if result.ranges and "lr" in result.ranges:
+            l0, l1 = result.ranges["lr"]
+            if "weight_decay_lambda" in result.ranges:
+                w0, w1 = result.ranges["weight_decay_lambda"]
+            else:
+                w = result.trials[0].params["weight_decay_lambda"]
+                w0, w1 = w / 1.4, w * 1.4
             ax.add_patch(Rectangle((l0, w0), l1 - l0, w1 - w0, fill=False, linestyle="--",
                                    edgecolor=PALETTE[r % len(PALETTE)], linewidth=1.2))
         all_trials += result.trials
+    if any(isinstance(t.result, dict) and t.result.get("diverged") for t in all_trials):
+        handles.append(Line2D([], [], linestyle="none", marker="x", color="#b00020", label="diverged"))
     best = sorted(all_trials, key=lambda t: -np.nan_to_num(t.score, nan=-1))[:top_k]
     ax.scatter([t.params["lr"] for t in best], [t.params["weight_decay_lambda"] for t in best], s=110,
-               facecolors="none", edgecolors="black", linewidths=1.2, label=f"best {top_k}")
+               facecolors="none", edgecolors="black", linewidths=1.2, zorder=4)
+    handles.append(Line2D([], [], linestyle="none", marker="o", markersize=10, markerfacecolor="none",
+                          markeredgecolor="black", label=f"best {top_k}"))
     if pick is not None:
+        pick_bad = isinstance(pick.result, dict) and pick.result.get("diverged")
         ax.scatter([pick.params["lr"]], [pick.params["weight_decay_lambda"]], marker="*", s=260,
-                   c=[pick.score], cmap="viridis", vmin=vmin, vmax=vmax, edgecolors="#D55E00",
-                   linewidths=1.5, label=f"your pick ({pick.score:.2f})")
+                   c=["#b00020" if pick_bad else plt.get_cmap("viridis")(pick.score)],
+                   edgecolors="#D55E00", linewidths=1.5, zorder=5)
+        handles.append(Line2D([], [], linestyle="none", marker="*", markersize=12, color="#D55E00",
+                              label="your pick: diverged" if pick_bad else f"your pick ({pick.score:.2f})"))
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set(xlabel="learning rate", ylabel="weight decay λ")
     # the legend sits in a framed row above the axes, where it hides no trial; the title above it
-    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.02), ncol=3, fontsize=9, frameon=True,
-              framealpha=1.0, borderaxespad=0.0, handletextpad=0.3, columnspacing=1.0)
-    ax.set_title(title or "Validation accuracy of each trial", pad=30)
+    ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.0, 1.02), ncol=min(len(handles), 3),
+              fontsize=9, frameon=True, framealpha=1.0, borderaxespad=0.0, handletextpad=0.3,
+              columnspacing=1.0)
+    nrows = int(np.ceil(len(handles) / 3))
+    ax.set_title(title or "Validation accuracy of each trial (colour)", pad=12 + 17 * nrows)
     if scatter is not None:
         ax.figure.colorbar(scatter, ax=ax, label="validation accuracy", pad=0.02)
     return ax
 
 
-def draw_accuracy_vs_lr(rounds, ax=None):
-    """Validation accuracy against learning rate for every trial (weight decay hardly matters here)."""
+def draw_accuracy_vs_lr(rounds, ax=None, ghost=None):
+    """Validation accuracy against learning rate for every trial; diverged trials as red crosses."""
     from ..plotting import PALETTE
     plt = _plt()
     if ax is None:
         _, ax = plt.subplots(figsize=(4.5, 3.2))
+    if ghost is not None:
+        ax.scatter(ghost.values("lr"), ghost.scores, s=14, color="0.75", alpha=0.6, label="previous")
+    any_bad = False
     for r, result in enumerate(rounds):
-        ax.scatter(result.values("lr"), result.scores, s=14, color=PALETTE[r % len(PALETTE)],
+        ok, bad = _ok_and_diverged(result.trials)
+        ax.scatter([t.params["lr"] for t in ok], [t.score for t in ok], s=14, color=PALETTE[r % len(PALETTE)],
                    label=f"round {r + 1}" if len(rounds) > 1 else None)
+        if bad:
+            ax.scatter([t.params["lr"] for t in bad], [t.score for t in bad], marker="x", s=30,
+                       color="#b00020", label=None if any_bad else "diverged")
+            any_bad = True
     ax.set_xscale("log")
     ax.set(xlabel="learning rate", ylabel="validation accuracy", ylim=(0, 1), title="Accuracy vs lr")
-    if len(rounds) > 1:
-        ax.legend(fontsize=8)
+    if len(rounds) > 1 or ghost is not None or any_bad:
+        ax.legend(fontsize=8, loc="upper left", frameon=True, framealpha=1.0)
     return ax
 
 
@@ -193,8 +297,9 @@ def draw_best_curves(result, k=20, columns=5):
     plt = _plt()
     best = result.best(k)
     rows = int(np.ceil(len(best) / columns))
-    fig, axes = plt.subplots(rows, columns, figsize=(10, 1.45 * rows + 0.5), sharex=True, sharey=True)
-    for i, ax in enumerate(np.atleast_1d(axes).flat):
+    fig, axes = plt.subplots(rows, columns, figsize=(10, 1.75 * rows + 0.9), sharex=True, sharey=True)
+    axes = np.atleast_2d(axes)
+    for i, ax in enumerate(axes.flat):
         if i >= len(best):
             ax.axis("off")
             continue
@@ -202,15 +307,51 @@ def draw_best_curves(result, k=20, columns=5):
         ax.plot(t.result["val_acc"], color=PALETTE[0], linewidth=1.4)
         ax.plot(t.result["train_acc"], color=PALETTE[1], linestyle="--", linewidth=1.0)
         ax.set_title(f"#{i + 1} val {t.score:.2f}\nlr {t.params['lr']:.1e} λ {t.params['weight_decay_lambda']:.0e}",
-                     fontsize=7)
+                     fontsize=8)
         ax.set_ylim(0, 1)
         ax.set_yticks([0, 0.5, 1])
         ax.grid(False)
-        ax.tick_params(labelsize=6)
+        ax.tick_params(labelsize=8)
+    for ax in axes[:, 0]:
+        ax.set_ylabel("accuracy", fontsize=9)
+    for ax in axes[-1, :]:
+        ax.set_xlabel("epoch", fontsize=9)
     fig.suptitle(f"The best {len(best)} of {len(result)} trials: validation (solid) and training "
-                 "(dashed) accuracy per epoch", fontsize=10)
-    fig.subplots_adjust(left=0.05, right=0.99, bottom=0.06, top=0.86 if rows > 2 else 0.78,
-                        hspace=0.75, wspace=0.12)
+                 "(dashed) accuracy per epoch", fontsize=11)
+    fig.subplots_adjust(left=0.07, right=0.99, bottom=0.08, top=0.87 if rows > 2 else 0.8,
+                        hspace=0.8, wspace=0.12)
+    return fig
+
+
+def draw_val_vs_test(rounds, test_accs, chosen, n_val=100, n_test=1000):
+    """Validation accuracy (x) against test accuracy (y) of every trial, with the diagonal.
+
+    rounds : list of SearchResult; test_accs : list of arrays, one per round (trials' order);
+    chosen : the Trial picked by validation, ringed, with +- one standard error bars.
+    """
+    from ..plotting import PALETTE
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(5.6, 4.4))
+    markers = ["o", "s", "^", "D", "v"]
+    for r, (result, test) in enumerate(zip(rounds, test_accs)):
+        ax.scatter(result.scores, test, s=18, marker=markers[r % len(markers)],
+                   color=PALETTE[r % len(PALETTE)], alpha=0.8, label=f"round {r + 1}")
+    ax.plot([0, 1], [0, 1], color="0.4", linestyle="--", linewidth=1, label="test = validation")
+    chosen_test = None
+    for result, test in zip(rounds, test_accs):
+        for t, a in zip(result.trials, test):
+            if t is chosen or (t.stage == chosen.stage and t.index == chosen.index):
+                chosen_test = a
+    ax.errorbar([chosen.score], [chosen_test], xerr=score_standard_error(chosen.score, n_val),
+                yerr=score_standard_error(chosen_test, n_test), fmt="o", markersize=11,
+                markerfacecolor="none", markeredgecolor="black", ecolor="black", capsize=3,
+                label=f"chosen: val {chosen.score:.2f}, test {chosen_test:.3f}")
+    ax.set(xlim=(0, 1), ylim=(0, 1), xlabel=f"validation accuracy ({n_val} images)",
+           ylabel=f"test accuracy ({n_test} images)",
+           title="Every trial, measured once on the test set")
+    ax.set_aspect("equal")
+    ax.legend(fontsize=8, loc="upper left", frameon=True, framealpha=1.0)
+    fig.tight_layout()
     return fig
 
 
@@ -267,8 +408,8 @@ def draw_grid_vs_random(grid_result, random_result):
         top.scatter(xi, important_part(np.log10(xi)), color=PALETTE[1], zorder=3, s=22)
         top.set_title(f"{name}: {len(np.unique(np.round(xi, 12)))} distinct values of the important one",
                       fontsize=10)
-        top.set_ylabel("score", fontsize=8)
-        top.tick_params(labelbottom=False, labelsize=7)
+        top.set_ylabel("score", fontsize=9)
+        top.tick_params(labelbottom=False, labelsize=8)
         main.scatter(xi, result.values("unimportant"), color=PALETTE[1], s=30)
         for v in np.unique(xi):
             main.axvline(v, color=PALETTE[1], alpha=0.15)
@@ -342,13 +483,17 @@ class SearchRun(PlaygroundResult):
     ``diverged`` is True when the hand-picked run blew up; the message then says so.
     """
 
-    def __init__(self, result, pick):
+    def __init__(self, result, pick, epochs=None, kind="random"):
         self.result = result
         self.pick = pick
+        self.epochs = epochs
+        self.kind = kind
         self.diverged = bool(isinstance(pick.result, dict) and pick.result.get("diverged"))
         best = result.best_trial
-        summary = (f"best of {len(result)}: val acc {best.score:.2f} at lr {best.params['lr']:.1e}, "
-                   f"λ {best.params['weight_decay_lambda']:.0e}")
+        n_bad = len(_ok_and_diverged(result.trials)[1])
+        summary = (f"{kind} search, {len(result)} trials x {epochs} epochs: best val acc {best.score:.2f} "
+                   f"at lr {best.params['lr']:.1e}, λ {best.params['weight_decay_lambda']:.0e}"
+                   + (f"; {n_bad} of them diverged (red crosses)" if n_bad else ""))
         if self.diverged:
             self.message = (f"{summary}; your pick diverged: at lr {pick.params['lr']:.1e} the loss blew "
                             "up (learning rate too large for this net and init); try a 3-10x smaller one")
@@ -356,28 +501,46 @@ class SearchRun(PlaygroundResult):
             self.message = f"{summary}; your pick: {pick.score:.2f}"
 
 
-def search_playground(lr_exponents=(-6.0, -2.0), wd_exponents=(-8.0, -4.0), n_trials=10, lr=0.01,
-                      weight_init_std="he", dropout_ratio=0.0, epochs=6, seed=0, executor=None):
-    """Search ranges, number of trials and the three course knobs -> scatter of validation accuracy.
+def _playground_params(kind, ranges, n_trials, seed):
+    """The trials' params: random draws (trial i as in random_search) or a k x k log grid."""
+    if kind == "random":
+        return [search.sample_space(search.trial_rng(seed, i), ranges) for i in range(n_trials)]
+    k = max(2, int(round(math.sqrt(n_trials))))
+    lrs = search.log_grid(*ranges["lr"], k)
+    wds = search.log_grid(*ranges["weight_decay_lambda"], k)
+    return [{"lr": lr, "weight_decay_lambda": wd} for lr in lrs for wd in wds]
 
-    The learning-rate slider is "your pick": one extra run at that learning rate (weight decay at
-    the middle of its range) shown as a star, to compare hand tuning with the search. Init and
-    dropout apply to every trial. Trials run in parallel; the status line counts finished trials.
+
+def search_playground(lr_exponents=(-4.0, 0.0), wd_exponents=(-8.0, -4.0), n_trials=10, lr=0.01,
+                      weight_init_std="he", dropout_ratio=0.0, epochs=6, search_kind="random", seed=0,
+                      executor=None):
+    """Search ranges, trials, epochs per trial, grid or random, and the three course knobs.
+
+    Draws the scatter of validation accuracy over lr and weight decay, with the previous search
+    as grey ghost dots. The learning-rate slider is "your pick": one extra run at that learning
+    rate (weight decay at the middle of its range) shown as a star, to compare hand tuning with
+    the search. Init and dropout apply to every trial. Grid mode runs a k x k log grid with
+    k = round(sqrt(trials)). Trials run in parallel; the status line counts finished trials.
+    While only "your pick" changes, the search is reused (an update is then one short run).
     """
     import ipywidgets as widgets
     from ..widgets import InitStdControl, Playground, dropout_slider, learning_rate_slider
     wide = widgets.Layout(width="420px")
     style = {"description_width": "130px"}
     controls = {
-        "lr_exponents": widgets.FloatRangeSlider(value=lr_exponents, min=-7, max=0, step=0.5,
+        "lr_exponents": widgets.FloatRangeSlider(value=lr_exponents, min=-7, max=1, step=0.5,
                                                  description="log10 lr range", continuous_update=False,
                                                  layout=wide, style=style),
         "wd_exponents": widgets.FloatRangeSlider(value=wd_exponents, min=-9, max=0, step=0.5,
                                                  description="log10 λ range", continuous_update=False,
                                                  layout=wide, style=style),
-        "n_trials": widgets.IntSlider(value=n_trials, min=4, max=100, step=2, description="trials",
+        "n_trials": widgets.IntSlider(value=n_trials, min=4, max=100, step=1, description="trials",
                                       continuous_update=False, layout=wide, style=style),
-        "lr": learning_rate_slider(lr, min_exp=-6, max_exp=0, description="your pick: lr"),
+        "epochs": widgets.IntSlider(value=epochs, min=1, max=20, step=1, description="epochs per trial",
+                                    continuous_update=False, layout=wide, style=style),
+        "search_kind": widgets.ToggleButtons(options=[("random", "random"), ("grid", "grid")],
+                                             value=search_kind, description="search", style=style),
+        "lr": learning_rate_slider(lr, min_exp=-6, max_exp=1, description="your pick: lr"),
         "weight_init_std": InitStdControl(weight_init_std, schemes=("he", "xavier")),
         "dropout_ratio": dropout_slider(dropout_ratio),
     }
@@ -391,35 +554,45 @@ def search_playground(lr_exponents=(-6.0, -2.0), wd_exponents=(-8.0, -4.0), n_tr
 
     searched = {}  # the last search, reused while only "your pick" changes
 
-    def compute(lr_exponents, wd_exponents, n_trials, lr, weight_init_std, dropout_ratio):
+    def compute(lr_exponents, wd_exponents, n_trials, epochs, search_kind, lr, weight_init_std,
+                dropout_ratio):
         ranges = {"lr": (10.0 ** lr_exponents[0], 10.0 ** lr_exponents[1]),
                   "weight_decay_lambda": (10.0 ** wd_exponents[0], 10.0 ** wd_exponents[1])}
         fn = make_trial(epochs=epochs, weight_init_std=weight_init_std, dropout_ratio=dropout_ratio)
-        key = (tuple(lr_exponents), tuple(wd_exponents), n_trials, weight_init_std, dropout_ratio)
+        key = (tuple(lr_exponents), tuple(wd_exponents), n_trials, epochs, search_kind, weight_init_std,
+               dropout_ratio)
         if searched.get("key") != key:
-            params = [search.sample_space(search.trial_rng(seed, i), ranges) for i in range(n_trials)]
+            params = _playground_params(search_kind, ranges, n_trials, seed)
             trials = search.run_trials(fn, params, seed=seed, executor=executor, progress=False,
                                        callback=progress)
-            searched.update(key=key, result=search.SearchResult(trials, "random", ranges))
+            searched.update(key=key, result=search.SearchResult(trials, search_kind, ranges))
         middle_wd = float(10 ** np.mean(wd_exponents))
-        # the pick is one short run in this process, run as trial n_trials (index and seed)
+        # the pick is one short run in this process, run as the trial after the search's last
+        n = len(searched["result"])
         (pick,) = search.run_trials(fn, [{"lr": float(lr), "weight_decay_lambda": middle_wd}],
-                                    seed=seed, indices=[n_trials], executor="serial", progress=False)
-        return SearchRun(searched["result"], pick)
+                                    seed=seed, indices=[n], executor="serial", progress=False)
+        return SearchRun(searched["result"], pick, epochs, search_kind)
 
-    def draw(run, values):
+    def draw(run, values, previous=None):
         plt = _plt()
-        fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.9), gridspec_kw={"width_ratios": [1.6, 1]})
-        draw_search_scatter([run.result], ax=a, pick=run.pick, title=f"{epochs} epochs per trial")
-        draw_accuracy_vs_lr([run.result], ax=b)
-        b.scatter([run.pick.params["lr"]], [run.pick.score], marker="*", s=160, color="#D55E00")
+        fig, (a, b) = plt.subplots(1, 2, figsize=(10, 4.1), gridspec_kw={"width_ratios": [1.6, 1]})
+        ghost = previous.result if previous is not None and previous.result is not run.result else None
+        kind = "grid" if run.kind == "grid" else "random search"
+        draw_search_scatter([run.result], ax=a, pick=run.pick, ghost=ghost,
+                            title=f"{kind}, {run.epochs} epochs per trial")
+        draw_accuracy_vs_lr([run.result], ax=b, ghost=ghost)
+        if previous is not None and previous.pick is not run.pick:
+            b.scatter([previous.pick.params["lr"]], [previous.pick.score], marker="*", s=120,
+                      color="0.75", zorder=2)
+        b.scatter([run.pick.params["lr"]], [run.pick.score], marker="*", s=160,
+                  color="#b00020" if run.diverged else "#D55E00", zorder=3, label="your pick")
+        b.legend(fontsize=8, loc="upper left", frameon=True, framealpha=1.0)
         # fixed margins: tight_layout would cost a third of an update
-        fig.subplots_adjust(left=0.07, right=0.98, bottom=0.14, top=0.8, wspace=0.28)
+        fig.subplots_adjust(left=0.07, right=0.98, bottom=0.13, top=0.76, wspace=0.28)
         return fig
 
     holder["pg"] = None
     pg = Playground(controls, compute, draw,
-                    title=f"Random search playground: 400 train / 100 validation images, 784-50-50-10, "
-                          f"{epochs} epochs per trial")
+                    title="Search playground: 400 train / 100 validation images, 784-50-50-10, SGD")
     holder["pg"] = pg
     return pg
