@@ -105,3 +105,19 @@ def test_a_failing_setting_is_shown_not_swallowed():
     pg = bn_exp.batchnorm_playground()
     pg.controls["lr"].value = float("nan")
     assert pg.error is not None and "lr" in pg.error
+
+
+def test_the_things_to_try_in_the_prose():
+    """Section 7's list, with the playground's compute function (4 x 50 ReLU, 800 images, 6 epochs)."""
+    run = bn_exp.compare_bn_runs
+    assert run(weight_init_std=0.1).plain.final_train_acc < 0.3       # "starts learning between 0.1 ..."
+    assert run(weight_init_std=0.3).plain.final_train_acc > 0.6       # "... and 0.3"
+    at_one = run(weight_init_std=1.0)
+    assert at_one.plain.diverged and not at_one.bn.diverged and at_one.bn.final_train_acc > 0.3
+    assert run(weight_init_std=0.1, hidden_size_list=(50,) * 2).plain.final_train_acc > 0.6
+    deep = run(weight_init_std=0.1, hidden_size_list=(50,) * 8)
+    assert deep.plain.final_train_acc < 0.15 and deep.bn.final_train_acc > 0.8
+    deep_03 = run(weight_init_std=0.3, hidden_size_list=(50,) * 8)
+    assert deep_03.plain.diverged and deep_03.bn.final_train_acc > 0.6
+    dropped = run(weight_init_std="he", dropout_ratio=0.5)
+    assert dropped.bn.final_train_acc > dropped.plain.final_train_acc  # "BN's advantage stays"
