@@ -373,15 +373,16 @@ def draw_learning_rate_comparison(comparison):
         ax.plot(bn["train_acc"], color=PALETTE[0], linewidth=1.8, label="with BN: train")
         ax.plot(bn["test_acc"], color=PALETTE[0], linestyle=":", label="with BN: test")
         if plain["diverged"]:
-            ax.plot(plain["train_acc"][:1], "x", color=PALETTE[1], markersize=9, label="no BN: diverged")
-            ax.text(0.5, 0.5, "no BN: loss exploded,\ntraining stopped", transform=ax.transAxes,
-                    ha="center", color=PALETTE[1], fontsize=9)
+            ax.plot([plain["epochs_done"] + 0.5], [plain["train_acc"][plain["epochs_done"]]], "x",
+                    color=DIVERGED_COLOR, markersize=9, markeredgewidth=2, label="no BN: diverged")
+            ax.text(0.5, 0.5, "no BN: loss exploded,\ntraining stopped (diverged)", transform=ax.transAxes,
+                    ha="center", color=DIVERGED_COLOR, fontsize=10, fontweight="bold")
         else:
             ax.plot(plain["train_acc"], color=PALETTE[1], linestyle="--", linewidth=1.5, label="no BN: train")
             ax.plot(plain["test_acc"], color=PALETTE[1], linestyle=":", label="no BN: test")
         ax.set(title=f"lr = {lr:g}", xlabel="epoch", ylim=(0, 1.02))
     axes[0].set_ylabel("accuracy")
-    axes[0].legend(fontsize=7, loc="lower right")
+    axes[0].legend(fontsize=8, loc="lower right")
     fig.suptitle("He init, 5 x 100 ReLU, 1000 images: BN learns faster and tolerates a larger learning rate")
     fig.tight_layout()
     return fig
