@@ -1,12 +1,13 @@
 """Notebook 04's experiments: what batch normalization does, how it trains and tests, why it helps.
 
 Each function computes what one figure or printed check of the notebook shows; ``draw_*`` turns
-the result into a figure. ``tests/test_claims_04_06.py`` asserts the notebook's claims with the
+the result into a figure. ``tests/test_claims_04.py`` asserts the notebook's claims with the
 same functions and settings.
 """
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 from .. import search
 from ..data import load_mnist_cached as _mnist
@@ -15,6 +16,7 @@ from ..layers import Affine, BatchNormalization
 from ..network import MultiLayerNet
 from ..playground_result import PlaygroundResult
 from ..plotting import PALETTE
+from ..recipes import DIVERGED_COLOR
 from ..training import Trainer
 from ..utils import smooth_curve
 from ..recipes import train_small_net
@@ -50,22 +52,44 @@ def preactivation_spread(weight_init_std=0.01, hidden_size_list=(100,) * 5, n_sa
 
 
 def draw_preactivation_spread(spread):
-    """Two rows of per-layer histograms: Affine outputs without BN (top), BN outputs (bottom)."""
+    """Two rows of per-layer histograms: Affine outputs without BN (top), BN outputs (bottom).
+
+    Each top panel has its own symmetric x range (the spread shrinks by decades); its three ticks
+    are written out (no offset text), so the shrinking scale reads off the tick labels.
+    """
     n = len(spread["plain"])
-    fig, axes = plt.subplots(2, n, figsize=(10, 3.8), sharey="row")
+    fig, axes = plt.subplots(2, n, figsize=(11, 4.4), sharey="row")
     for i in range(n):
-        for row, (key, color, label) in enumerate((("plain", PALETTE[1], "no BN: Affine output"),
-                                                   ("normalized", PALETTE[0], "with BN: after BN"))):
+        for row, (key, color, label) in enumerate((("plain", PALETTE[1], "no BN:\nAffine output"),
+                                                   ("normalized", PALETTE[0], "with BN:\nafter BN"))):
             values = spread[key][i].ravel()
             ax = axes[row, i]
-            ax.hist(values, bins=40, color=color, alpha=0.85)
-            ax.set_title(f"layer {i + 1}: std {values.std():.2g}", fontsize=9)
-            ax.tick_params(labelsize=7)
+            limit = float(np.quantile(np.abs(values), 0.995)) * 1.1
+            ax.hist(values, bins=np.linspace(-limit, limit, 41), color=color, alpha=0.85)
+            ax.set_xlim(-limit, limit)
+            tick = float(f"{limit * 0.7:.1g}")
+            ax.set_xticks([-tick, 0.0, tick])
+            ax.set_xticklabels([f"{-tick:.0e}" if tick < 0.01 else f"{-tick:g}", "0",
+                                f"{tick:.0e}" if tick < 0.01 else f"{tick:g}"])
+            ax.set_title(f"layer {i + 1}: std {values.std():.2g}", fontsize=10)
+            ax.tick_params(labelsize=9)
+            ax.yaxis.set_major_locator(MaxNLocator(3))
             if i == 0:
-                ax.set_ylabel(label, fontsize=8)
-    fig.suptitle(f"Pre-activations of a {n}-layer ReLU net, weight std {spread['weight_init_std']:g}")
+                ax.set_ylabel(label, fontsize=10)
+    fig.supxlabel("pre-activation value (note each top panel's own scale)", fontsize=10)
+    fig.suptitle(f"Pre-activations of a {n}-layer ReLU net, weight std {spread['weight_init_std']:g}, "
+                 f"{spread['plain'][0].shape[0]} MNIST images")
     fig.tight_layout()
     return fig
+
+
+def fraction_positive(spread):
+    """Share of the BN outputs (gamma = 1, beta = 0) above zero, per hidden layer.
+
+    A ReLU after such a layer fires for these; the mean is 0 but the median need not be, so the
+    share is near, not exactly, one half. Returns a list of floats, one per layer.
+    """
+    return [float(np.mean(a > 0)) for a in spread["normalized"]]
 
 
 # ----------------------------------------------------------------------------- algorithm checks
@@ -177,8 +201,9 @@ def init_scale_trial(params, seed=None):
         default 200).
 
     Returns a dict: 'score' (final training accuracy), 'train_acc' and 'test_acc' per epoch
-    (epoch 0 = before training; padded with the last value after a divergence stop), 'diverged'
-    and 'stop_reason' (the Trainer's message, or None).
+    (epoch 0 = before training; padded with the last value after a divergence stop), 'diverged',
+    'epochs_done' (epochs completed before a divergence stop) and 'stop_reason' (the Trainer's
+    message, or None).
     """
     (x, t), (xt, tt) = _mnist()
     n, n_test = int(params["n_train"]), int(params.get("n_test", 200))
@@ -190,62 +215,132 @@ def init_scale_trial(params, seed=None):
                       mini_batch_size=100, optimizer="sgd", optimizer_param={"lr": float(params["lr"])},
                       seed=int(params["seed"]), verbose=False, progress=False, blas_threads=1)
     history = trainer.train()
+    epochs_done = len(history["train_acc"]) - 1
     length = int(params["epochs"]) + 1
     pad = lambda values: [float(v) for v in values] + [float(values[-1])] * (length - len(values))
     return {"score": float(history["train_acc"][-1]), "train_acc": pad(history["train_acc"]),
             "test_acc": pad(history["test_acc"]), "diverged": bool(trainer.diverged),
-            "stop_reason": trainer.stop_reason}
+            "epochs_done": epochs_done, "stop_reason": trainer.stop_reason}
 
 
 def run_init_scale_grid(stds=BOOK_STDS, lr=0.1, epochs=10, n_train=1000, hidden_size_list=(100,) * 5, seed=0,
                         executor=None, progress=True):
     """The book's experiment: train with and without BN at every init std; runs in parallel.
 
-    Returns a dict: 'stds' (S,), 'bn' and 'plain' training accuracy per epoch, shape (S, epochs + 1),
-    and the settings.
+    Returns a dict: 'stds' (S,); 'bn' and 'plain' training accuracy per epoch, shape
+    (S, epochs + 1) (a diverged run is padded with its last value: read 'diverged' before drawing
+    it); 'bn_diverged', 'plain_diverged' (S,) bool; 'bn_epochs_done', 'plain_epochs_done' (S,)
+    int; 'plain_stop' (S,) list of the Trainer's stop messages (None where it ran through); and
+    the settings 'lr', 'epochs', 'n_train'.
     """
     stds = [float(s) for s in stds]
     base = {"lr": lr, "epochs": epochs, "n_train": n_train, "hidden_size_list": tuple(hidden_size_list),
             "seed": seed}
     params = [{**base, "weight_init_std": s, "use_batchnorm": bn} for bn in (True, False) for s in stds]
     trials = search.run_trials(init_scale_trial, params, seed=seed, executor=executor,
-                               progress=progress, desc="32 training runs" if len(params) == 32 else "runs")
-    acc = np.array([tr.result["train_acc"] for tr in trials])
+                               progress=progress, desc=f"{len(params)} training runs (lr {lr:g})")
+    results = [tr.result for tr in trials]
+    acc = np.array([r["train_acc"] for r in results])
+    diverged = np.array([r["diverged"] for r in results])
+    done = np.array([r["epochs_done"] for r in results])
     s = len(stds)
-    return {"stds": np.array(stds), "bn": acc[:s], "plain": acc[s:], "lr": lr, "epochs": epochs,
+    return {"stds": np.array(stds), "bn": acc[:s], "plain": acc[s:], "bn_diverged": diverged[:s],
+            "plain_diverged": diverged[s:], "bn_epochs_done": done[:s], "plain_epochs_done": done[s:],
+            "plain_stop": [r["stop_reason"] for r in results[s:]], "lr": lr, "epochs": epochs,
             "n_train": n_train}
 
 
 def count_learned(grid, threshold=0.5):
-    """How many scales end above ``threshold`` training accuracy: (with BN, without BN)."""
-    return int(np.sum(grid["bn"][:, -1] > threshold)), int(np.sum(grid["plain"][:, -1] > threshold))
+    """How many scales end above ``threshold`` training accuracy: (with BN, without BN).
+
+    A diverged run never counts as learned.
+    """
+    bn = (grid["bn"][:, -1] > threshold) & ~grid["bn_diverged"]
+    plain = (grid["plain"][:, -1] > threshold) & ~grid["plain_diverged"]
+    return int(np.sum(bn)), int(np.sum(plain))
+
+
+def learned_scales(grid, key="plain", threshold=0.5):
+    """The init stds at which the net ``key`` ('bn' or 'plain') ends above ``threshold`` without diverging."""
+    ok = (grid[key][:, -1] > threshold) & ~grid[f"{key}_diverged"]
+    return [float(s) for s in grid["stds"][ok]]
+
+
+def _draw_run(ax, acc, diverged, epochs_done, color, style, width, label):
+    """One run's accuracy curve; a diverged run ends in an x at the epoch it was stopped in."""
+    if not diverged:
+        ax.plot(np.arange(len(acc)), acc, color=color, linestyle=style, linewidth=width, label=label)
+        return
+    ax.plot(np.arange(epochs_done + 1), acc[:epochs_done + 1], color=color, linestyle=style, linewidth=width)
+    ax.plot([epochs_done + 0.5], [acc[epochs_done]], "x", color=DIVERGED_COLOR, markersize=8, markeredgewidth=2,
+            label=f"{label}: diverged")
+    ax.text(0.97, 0.3, f"{label}:\ndiverged", transform=ax.transAxes, ha="right", va="center",
+            color=DIVERGED_COLOR, fontsize=10, fontweight="bold")
 
 
 def draw_init_scale_grid(grid):
-    """A 4x4 grid of small panels (like the book's figure): training accuracy per epoch, BN vs not."""
+    """A 4x4 grid of small panels (like the book's figure): training accuracy per epoch, BN vs not.
+
+    A run stopped because its loss exploded is drawn up to its last epoch, then an x and the word
+    "diverged", never as a flat line at chance.
+    """
     stds = grid["stds"]
     rows = int(np.ceil(len(stds) / 4))
-    fig, axes = plt.subplots(rows, 4, figsize=(9, 1.75 * rows + 0.6), sharex=True, sharey=True)
-    epochs = np.arange(grid["bn"].shape[1])
+    fig, axes = plt.subplots(rows, 4, figsize=(9.5, 1.85 * rows + 1.1), sharex=True, sharey=True)
+    epochs = grid["bn"].shape[1] - 1
     for i, ax in enumerate(axes.flat):
         if i >= len(stds):
             ax.axis("off")
             continue
-        ax.plot(epochs, grid["bn"][i], color=PALETTE[0], linewidth=1.8, label="with BN")
-        ax.plot(epochs, grid["plain"][i], color=PALETTE[1], linestyle="--", linewidth=1.5, label="no BN")
-        ax.set_title(f"std = {stds[i]:.2g}", fontsize=9)
+        _draw_run(ax, grid["bn"][i], grid["bn_diverged"][i], grid["bn_epochs_done"][i], PALETTE[0], "-",
+                  1.8, "with BN")
+        _draw_run(ax, grid["plain"][i], grid["plain_diverged"][i], grid["plain_epochs_done"][i], PALETTE[1],
+                  "--", 1.5, "no BN")
+        ax.axhline(0.1, color="#999999", linewidth=0.8, linestyle=":", zorder=0)
+        ax.set_title(f"std = {stds[i]:.2g}", fontsize=10)
         ax.set_ylim(0, 1.05)
-        ax.tick_params(labelsize=7)
+        ax.set_xlim(-0.3, epochs + 1.3)
+        ax.tick_params(labelsize=9)
+        ax.xaxis.set_major_locator(MaxNLocator(5, integer=True))
         if i % 4 == 0:
-            ax.set_ylabel("train acc", fontsize=8)
+            ax.set_ylabel("train acc", fontsize=10)
         if i >= len(stds) - 4:
-            ax.set_xlabel("epoch", fontsize=8)
-    handles, labels = axes.flat[0].get_legend_handles_labels()
-    fig.suptitle(f"Training accuracy at 16 weight-init scales ({grid['n_train']} images, "
-                 f"5 x 100 ReLU, SGD lr {grid['lr']:g}, {grid['epochs']} epochs)", x=0.4)
-    fig.tight_layout()
-    fig.legend(handles, labels, loc="upper right", ncol=2, fontsize=8)
+            ax.set_xlabel("epoch", fontsize=10)
+    handles = [plt.Line2D([], [], color=PALETTE[0], linewidth=1.8, label="with BN"),
+               plt.Line2D([], [], color=PALETTE[1], linestyle="--", linewidth=1.5, label="no BN"),
+               plt.Line2D([], [], color=DIVERGED_COLOR, marker="x", linestyle="none", markersize=8,
+                          markeredgewidth=2, label="loss exploded: training stopped (diverged)"),
+               plt.Line2D([], [], color="#999999", linestyle=":", label="chance (10 %)")]
+    fig.suptitle(f"Training accuracy at {len(stds)} weight-init scales ({grid['n_train']} images, "
+                 f"5 x 100 ReLU, SGD lr {grid['lr']:g}, {grid['epochs']} epochs)")
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    fig.legend(handles=handles, loc="lower center", ncol=4, fontsize=9, frameon=False)
     return fig
+
+
+#: Scales of the grid re-run at the book's settings in the notebook (a subset, to save time).
+BOOK_SUBSET = (0, 2, 4, 7, 11, 15)
+
+
+def format_settings_comparison(fast, book):
+    """A table: final training accuracy per scale at two settings (two grids over the same or fewer stds).
+
+    Rows are the stds of ``book``; each cell reads e.g. '0.998' or 'diverged'.
+    """
+    def cell(grid, key, j):
+        if grid[f"{key}_diverged"][j]:
+            return "diverged"
+        return f"{grid[key][j, -1]:.3f}"
+
+    head_f = f"lr {fast['lr']:g}, {fast['epochs']} epochs"
+    head_b = f"lr {book['lr']:g}, {book['epochs']} epochs"
+    lines = [f"{'':>9} | {head_f:^21} | {head_b:^21}",
+             f"{'std':>9} | {'with BN':>9} {'no BN':>9}   | {'with BN':>9} {'no BN':>9}"]
+    for j, std in enumerate(book["stds"]):
+        i = int(np.argmin(np.abs(fast["stds"] - std)))
+        lines.append(f"{std:>9.2g} | {cell(fast, 'bn', i):>9} {cell(fast, 'plain', i):>9}   | "
+                     f"{cell(book, 'bn', j):>9} {cell(book, 'plain', j):>9}")
+    return "\n".join(lines)
 
 
 # ----------------------------------------------------------------------------- effects
@@ -278,15 +373,16 @@ def draw_learning_rate_comparison(comparison):
         ax.plot(bn["train_acc"], color=PALETTE[0], linewidth=1.8, label="with BN: train")
         ax.plot(bn["test_acc"], color=PALETTE[0], linestyle=":", label="with BN: test")
         if plain["diverged"]:
-            ax.plot(plain["train_acc"][:1], "x", color=PALETTE[1], markersize=9, label="no BN: diverged")
-            ax.text(0.5, 0.5, "no BN: loss exploded,\ntraining stopped", transform=ax.transAxes,
-                    ha="center", color=PALETTE[1], fontsize=9)
+            ax.plot([plain["epochs_done"] + 0.5], [plain["train_acc"][plain["epochs_done"]]], "x",
+                    color=DIVERGED_COLOR, markersize=9, markeredgewidth=2, label="no BN: diverged")
+            ax.text(0.5, 0.5, "no BN: loss exploded,\ntraining stopped (diverged)", transform=ax.transAxes,
+                    ha="center", color=DIVERGED_COLOR, fontsize=10, fontweight="bold")
         else:
             ax.plot(plain["train_acc"], color=PALETTE[1], linestyle="--", linewidth=1.5, label="no BN: train")
             ax.plot(plain["test_acc"], color=PALETTE[1], linestyle=":", label="no BN: test")
         ax.set(title=f"lr = {lr:g}", xlabel="epoch", ylim=(0, 1.02))
     axes[0].set_ylabel("accuracy")
-    axes[0].legend(fontsize=7, loc="lower right")
+    axes[0].legend(fontsize=8, loc="lower right")
     fig.suptitle("He init, 5 x 100 ReLU, 1000 images: BN learns faster and tolerates a larger learning rate")
     fig.tight_layout()
     return fig
@@ -339,7 +435,45 @@ def draw_batch_companion_noise(scores, test_scores=None):
     return fig
 
 
+# ----------------------------------------------------------------------------- weight-scale invariance
+def weight_scale_invariance(scale=10.0, hidden_size_list=(100,) * 3, mini_batch_size=100, seed=0):
+    """Multiply every Affine layer that feeds a BN layer (W and b) by ``scale``: loss and gradients.
+
+    BN subtracts the batch mean and divides by the batch std, so scaling its input by c changes
+    nothing downstream (up to eps): the training-mode loss stays the same. The gradient of those
+    weights shrinks by 1/c, so one SGD step changes them by 1/c^2 of what it did relative to
+    their size. The output layer (no BN after it) is left alone.
+
+    Works in float64 on ``mini_batch_size`` MNIST images, He init. Returns a dict: 'scale',
+    'loss_before', 'loss_after' (floats), 'grad_ratio' (dict W name -> ||dW after|| / ||dW before||)
+    and 'step_ratio' (dict W name -> (||lr dW|| / ||W||) after / before, for any lr).
+    """
+    (x, t), _ = _mnist()
+    xb, tb = x[:mini_batch_size].astype(np.float64), t[:mini_batch_size]
+    net = MultiLayerNet(784, list(hidden_size_list), 10, use_batchnorm=True, seed=seed, dtype=np.float64)
+    scaled = [f"W{i}" for i in range(1, len(hidden_size_list) + 1)]
+
+    def measure():
+        grads = net.gradient(xb, tb)
+        return float(net.last_loss), {k: float(np.linalg.norm(grads[k])) for k in scaled + ["W%d" % (len(scaled) + 1)]}
+
+    loss_before, g_before = measure()
+    w_before = {k: float(np.linalg.norm(net.params[k])) for k in g_before}
+    for i in range(1, len(hidden_size_list) + 1):
+        net.params[f"W{i}"] *= scale
+        net.params[f"b{i}"] *= scale
+    loss_after, g_after = measure()
+    w_after = {k: float(np.linalg.norm(net.params[k])) for k in g_before}
+    return {"scale": scale, "loss_before": loss_before, "loss_after": loss_after,
+            "grad_ratio": {k: g_after[k] / g_before[k] for k in g_before},
+            "step_ratio": {k: (g_after[k] / w_after[k]) / (g_before[k] / w_before[k]) for k in g_before}}
+
+
 # ----------------------------------------------------------------------------- playground
+#: Choices of the playground's mini-batch size (BN estimates its statistics from this many samples).
+MINI_BATCH_SIZES = (2, 4, 8, 16, 32, 100)
+
+
 class BNComparison(PlaygroundResult):
     """Two training runs with the same settings, without and with batch norm (playground result)."""
 
@@ -349,53 +483,91 @@ class BNComparison(PlaygroundResult):
 
         def line(name, run):
             if run.diverged:
-                return f"{name}: diverged"
+                return f"{name}: diverged (loss exploded, training stopped)"
             return f"{name}: train {run.final_train_acc:.2f} / test {run.final_test_acc:.2f}"
         self.message = line("with BN", bn) + "  |  " + line("no BN", plain)
 
 
 def compare_bn_runs(lr=0.1, weight_init_std=0.01, dropout_ratio=0.0, hidden_size_list=(50,) * 4,
-                    epochs=6, n_train=800, seed=0):
-    """Train the same small net without and with BN (the playground's compute function)."""
+                    epochs=6, n_train=800, mini_batch_size=100, seed=0):
+    """Train the same small net without and with BN (the playground's compute function).
+
+    Both runs start from the same weights and see the same batches of ``mini_batch_size`` images;
+    accuracies are measured in test mode (BN with its running statistics).
+    """
     kwargs = dict(lr=lr, weight_init_std=weight_init_std, dropout_ratio=dropout_ratio,
                   hidden_size_list=tuple(int(h) for h in hidden_size_list), n_train=n_train, n_test=500,
-                  epochs=epochs, seed=seed)
+                  epochs=epochs, mini_batch_size=int(mini_batch_size), seed=seed)
     return BNComparison(train_small_net(use_batchnorm=False, **kwargs),
                         train_small_net(use_batchnorm=True, **kwargs))
 
 
-def draw_bn_comparison(result, values=None):
-    """Loss per iteration (left) and train/test accuracy per epoch (right), BN vs no BN."""
-    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(9, 3.0))
-    for run, color, name in ((result.bn, PALETTE[0], "with BN"), (result.plain, PALETTE[1], "no BN")):
+GHOST = "#bbbbbb"
+
+
+def draw_bn_comparison(result, values=None, previous=None):
+    """Loss per epoch (left) and train/test accuracy per epoch (right), BN vs no BN.
+
+    The loss is averaged per epoch so runs with different mini-batch sizes share one x axis.
+    ``previous`` (the last result) is drawn first, thin and grey; a diverged run is marked in red.
+    """
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(9.5, 3.3))
+    runs = [(result.bn, PALETTE[0], "with BN", 1.8), (result.plain, PALETTE[1], "no BN", 1.8)]
+    if previous is not None and hasattr(previous, "bn"):
+        runs = [(previous.bn, GHOST, None, 1.0), (previous.plain, GHOST, None, 1.0)] + runs
+    ghost_labelled = False
+    for run, color, name, width in runs:
+        ghost = name is None
+        label = None if ghost and ghost_labelled else ("previous setting" if ghost else name)
+        ghost_labelled = ghost_labelled or ghost
+        epochs = len(run.history["train_acc"]) - 1
         loss = np.asarray(run.history["train_loss"], dtype=float)
-        finite = loss[np.isfinite(loss)]
-        if len(finite):
-            ax_loss.plot(smooth_curve(finite, 5), color=color, label=name)
-        ax_acc.plot(run.history["train_acc"], color=color, marker="o", markersize=3, label=f"{name}: train")
-        ax_acc.plot(run.history["test_acc"], color=color, linestyle=":", label=f"{name}: test")
-    ax_loss.set(title="training loss", xlabel="iteration", ylabel="loss")
+        if len(loss) and epochs > 0:
+            per_epoch = np.array_split(loss, max(1, epochs))
+            means = [float(np.mean(c)) if len(c) and np.all(np.isfinite(c)) else np.nan for c in per_epoch]
+            ax_loss.plot(np.arange(1, len(means) + 1), means, color=color, marker="o", markersize=3,
+                         linewidth=width, label=label, zorder=1 if ghost else 2)
+        style = dict(color=color, linewidth=width, zorder=1 if ghost else 2)
+        ax_acc.plot(run.history["train_acc"], marker="o", markersize=3, label=None if ghost else f"{name}: train",
+                    **style)
+        ax_acc.plot(run.history["test_acc"], linestyle=":", label=None if ghost else f"{name}: test", **style)
+        if ghost and label:
+            ax_acc.plot([], [], color=GHOST, label=label)
+        if run.diverged and not ghost:
+            for ax in (ax_loss, ax_acc):
+                ax.text(0.5, 0.55 if name == "no BN" else 0.7, f"{name}: diverged", transform=ax.transAxes,
+                        ha="center", color=DIVERGED_COLOR, fontsize=12, fontweight="bold")
+    ax_loss.set(title="training loss (mean per epoch)", xlabel="epoch", ylabel="loss")
     ax_loss.set_yscale("log")
-    ax_loss.legend(fontsize=8)
-    ax_acc.set(title="accuracy", xlabel="epoch", ylabel="accuracy", ylim=(0, 1.02))
-    ax_acc.legend(fontsize=7, loc="lower right")
+    ax_loss.legend(fontsize=8, loc="lower left")
+    ax_acc.set(title="accuracy (test mode)", xlabel="epoch", ylabel="accuracy", ylim=(0, 1.02))
+    ax_acc.legend(fontsize=8, loc="lower right", ncol=2)
+    if values is not None:
+        fig.suptitle(f"mini-batch size {values.get('mini_batch_size', 100)}, lr {values.get('lr', 0):.3g}, "
+                     f"init {values.get('weight_init_std')}, dropout {values.get('dropout_ratio', 0):g}, "
+                     f"{values.get('n_layers', 4)} hidden layers", fontsize=10)
     fig.tight_layout()
     return fig
 
 
-def batchnorm_playground(lr=0.1, weight_init_std=0.01, dropout_ratio=0.0, n_layers=4):
-    """Learning rate, weight init and dropout with BN on and off side by side, plus depth."""
+def batchnorm_playground(lr=0.1, weight_init_std=0.01, dropout_ratio=0.0, n_layers=4, mini_batch_size=100):
+    """Learning rate, weight init and dropout with BN on and off side by side, plus depth and batch size."""
+    style = {"description_width": "130px"}
     controls = {
         "lr": learning_rate_slider(lr, min_exp=-3, max_exp=0.5),
         "weight_init_std": InitStdControl(weight_init_std, schemes=("he", "xavier")),
         "dropout_ratio": dropout_slider(dropout_ratio),
         "n_layers": widgets.IntSlider(value=n_layers, min=1, max=8, description="hidden layers",
-                                      continuous_update=False, style={"description_width": "130px"}),
+                                      continuous_update=False, style=style),
+        "mini_batch_size": widgets.SelectionSlider(options=list(MINI_BATCH_SIZES), value=mini_batch_size,
+                                                   description="mini-batch size", continuous_update=False,
+                                                   style=style),
     }
     return Playground(controls, compute_bn_playground, draw_bn_comparison,
-                      title="Batch norm on (blue) vs off (orange): 800 images, 6 epochs, 50 units per layer")
+                      title="Batch norm on (blue) vs off (orange): 800 images, 6 epochs, 50 units per layer "
+                            "(grey: the previous setting)")
 
 
-def compute_bn_playground(lr, weight_init_std, dropout_ratio, n_layers):
+def compute_bn_playground(lr, weight_init_std, dropout_ratio, n_layers, mini_batch_size=100):
     return compare_bn_runs(lr=lr, weight_init_std=weight_init_std, dropout_ratio=dropout_ratio,
-                           hidden_size_list=(50,) * int(n_layers))
+                           hidden_size_list=(50,) * int(n_layers), mini_batch_size=mini_batch_size)
