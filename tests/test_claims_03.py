@@ -134,7 +134,7 @@ def test_cs231n_deep_tanh_net_forward(deep):
     small, large, xavier = deep["small (0.01)"], deep["large (1.0)"], deep["'xavier'"]
     assert small["std"][-1] < 1e-4 and np.all(np.diff(small["std"]) < 0)
     assert 4 < ia.geometric_mean(small["std"][:-1] / small["std"][1:]) < 6      # "about 5 per layer"
-    assert np.all(large["std"] > 0.95)
+    assert np.all(large["std"] > 0.95) and round(large["std"].mean(), 2) == 0.98
     assert np.all((xavier["std"] > 0.1) & (xavier["std"] < 0.7))
     for d in (small, large, xavier):
         assert np.all(np.abs(d["mean"]) < 0.05)
@@ -157,8 +157,10 @@ def test_cs231n_deep_tanh_net_backward_gain_explains_vanishing_and_exploding(dee
 
 
 def test_dead_relus_after_a_too_large_learning_rate():
-    dead = ia.dead_units_after_training(lrs=(0.1, 1.0), iterations=300)
+    dead = ia.dead_units_after_training(lrs=(0.1, 0.5, 1.0), iterations=300)     # the notebook's call
     assert np.all(dead[0.1]["dead"] < 0.1) and dead[0.1]["test_acc"] > 0.85
+    assert dead[0.5]["dead"][0] > 0.25                    # "0.5 kills more than a quarter of the first layer"
+    assert round(max(dead[0.1]["dead_at_init"]), 2) == 0.01   # "at initialization about 1 % are dead"
     assert np.all(dead[1.0]["dead"] > 0.5) and dead[1.0]["test_acc"] < 0.2
     assert np.all(dead[1.0]["dead_at_init"] < 0.05)
     a = np.array([[0.0, 1.0, 0.0], [0.0, 0.0, 2.0]])
@@ -188,9 +190,13 @@ def test_preprocessing_and_the_positive_input_sign_argument():
     positive = rng.uniform(0, 1, size=(1000, 10))
     assert ia.gradient_sign_agreement(positive) == 1.0
     assert ia.gradient_sign_agreement(positive - positive.mean(axis=0)) < 0.05
-    paths = ia.positive_input_paths(steps=100, lr=0.3)
+    assert f"{ia.gradient_sign_agreement(positive - positive.mean(axis=0)):.1%}" == "0.1%"
+    paths = ia.positive_input_paths(target=(1.0, -1.0), steps=100, lr=0.3)
     assert ia.same_sign_steps(paths["positive"]) == 1.0
     assert ia.same_sign_steps(paths["centred"]) < 0.6
+    assert round(ia.same_sign_steps(paths["centred"]), 2) == 0.44
+    assert np.round(paths["positive"][-1], 2).tolist() == [0.90, -0.88]      # still short of the target
+    assert np.round(paths["centred"][-1], 2).tolist() == [1.00, -1.00]
     target = np.array([1.0, -1.0])
     assert np.linalg.norm(paths["centred"][-1] - target) < 0.5 * np.linalg.norm(paths["positive"][-1] - target)
     steps = ia.preprocess_2d()
