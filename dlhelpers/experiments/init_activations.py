@@ -24,6 +24,7 @@ from functools import partial
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
+from matplotlib.ticker import FuncFormatter, NullFormatter
 import numpy as np
 
 from ..activations import ACTIVATIONS, get_activation
@@ -525,6 +526,11 @@ def _draw_histograms(result, values, previous=None):
                               (ax_b, "std of dL/d(input)", "Backward: gradient std per layer")):
         if ax.lines and all(np.all(np.asarray(line.get_ydata()) > 0) for line in ax.lines):
             ax.set_yscale("log")
+            ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.3g}"))
+            low, high = ax.get_ylim()
+            # within a decade the minor ticks are the only labelled ones; beyond, they would crowd
+            ax.yaxis.set_minor_formatter(FuncFormatter(lambda v, _: f"{v:.2g}") if high / low < 10
+                                         else NullFormatter())
         ax.set_xticks(layers)
         ax.set_xlabel("layer", fontsize=8)
         ax.set_ylabel(ylabel, fontsize=8)
