@@ -24,7 +24,7 @@ from functools import partial
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
-from matplotlib.ticker import FuncFormatter, NullFormatter
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 import numpy as np
 
 from ..activations import ACTIVATIONS, get_activation
@@ -205,6 +205,7 @@ def draw_histograms(acts, axes, activation, color, label=None, bins=30, log_x=Fa
         ax.stairs(counts, edges, fill=True, color=color, alpha=0.85)   # one artist: fast to draw
         if log_x:
             ax.set_xscale("log")
+            ax.xaxis.set_major_locator(LogLocator(base=10, numticks=4))   # labels that do not collide
         ax.set_xlim(edges[0], edges[-1])
         ax.set_title(title, fontsize=8)
         ax.set_yticks([])
@@ -502,7 +503,8 @@ def _draw_histograms(result, values, previous=None):
     colors = {"sigmoid": PALETTE[0], "tanh": PALETTE[2], "relu": PALETTE[1]}
     color = colors.get(result.activation, PALETTE[3])
     if not result.diverged:
-        draw_histograms(result.acts, hist_axes, result.activation, color)
+        # ReLU on a log axis, as in the notebook: a collapse by decades shows as a shift to the left
+        draw_histograms(result.acts, hist_axes, result.activation, color, log_x=result.activation == "relu")
     ax_f, ax_b = fig.add_subplot(bottom[0, 0]), fig.add_subplot(bottom[0, 1])
     layers = np.arange(1, n + 1)
     if previous is not None and not getattr(previous, "diverged", True):
