@@ -33,6 +33,7 @@ def test_histogram_playground_controls():
     xavier_relu = pg.result.stds[-1]
     init.scheme.value = "he"
     assert pg.result.stds[-1] > 2 * xavier_relu and "dead units" in pg.result.message
+    assert pg.figure.axes[0].get_xscale() == "log"                   # ReLU histograms on a log axis
     pg.controls["n_layers"].value = 10
     assert len(pg.result.acts) == 10 and len(pg.result.grad_std) == 10
     assert len(pg.figure.axes) == 12                                  # 10 histograms, forward, backward
