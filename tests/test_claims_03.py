@@ -1,14 +1,53 @@
-"""Notebook 03's claims, asserted with the functions and settings the notebook uses."""
+"""Notebook 03's claims, asserted with the functions and settings the notebook uses.
+
+Where the notebook writes an experiment out (the histogram loop, the deep tanh net's forward and
+backward, the Leaky ReLU confirmation), the test runs that very cell, read from the notebook by
+its cell id, so the prose and the test cannot drift apart.
+"""
+import contextlib
+import io
+from pathlib import Path
+
+import matplotlib
+import nbformat
 import numpy as np
 import pytest
 
 from dlhelpers import load_mnist
+from dlhelpers.exercises import references as ref
 from dlhelpers.experiments import init_activations as ia
+
+NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "03_init_and_activations.ipynb"
+
+
+def notebook_cells(*cell_ids, namespace=None):
+    """Run the notebook's code cells with these ids, in order, in ``namespace``; return it and the
+    text they printed."""
+    cells = {cell.get("id"): cell for cell in nbformat.read(NOTEBOOK, as_version=4).cells}
+    namespace = {"np": np, "ia": ia} if namespace is None else namespace
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        for cell_id in cell_ids:
+            assert cell_id in cells, f"cell {cell_id!r} is missing from notebook 03"
+            exec(compile(cells[cell_id].source, f"notebook-03:{cell_id}", "exec"), namespace)
+    return namespace, printed.getvalue()
 
 
 @pytest.fixture(scope="module")
 def mnist():
     return load_mnist()
+
+
+@pytest.fixture(scope="module")
+def loop():
+    """The notebook's layer_activations (section 2)."""
+    return notebook_cells("forward-loop")[0]["layer_activations"]
+
+
+@pytest.fixture(scope="module")
+def deep():
+    """The notebook's deep tanh statistics (section 3): dict name -> statistics."""
+    return notebook_cells("deep-tanh-loop")[0]["deep"]
 
 
 
@@ -26,46 +65,104 @@ def test_equal_or_zero_init_leaves_every_hidden_unit_identical():
     assert random["train_acc"] > 0.8
 
 
-def test_sigmoid_histograms_saturate_at_std_1_and_collapse_to_half_at_std_001():
-    big = ia.activation_histograms("sigmoid", 1.0, n_layers=5, n_units=100, n_samples=1000)
+def test_section1_numbers_and_why_the_figure_shows_the_change():
+    runs = {init: ia.symmetric_init_experiment(init, act, iterations=200)
+            for init, act in (("zero", "sigmoid"), ("equal", "relu"), ("he", "relu"))}
+    assert [round(runs[k]["train_acc"], 2) for k in ("zero", "equal", "he")] == [0.10, 0.25, 0.92]
+    he = runs["he"]
+    start, change = he["W1_init"], he["network"].params["W1"] - he["W1_init"]
+    assert round(float(start.std()), 2) == 0.05 and round(float(change.std()), 3) == 0.017
+    assert 2.5 < start.std() / change.std() < 3.5                       # "three times larger"
+    equal_change = runs["equal"]["network"].params["W1"] - runs["equal"]["W1_init"]
+    assert np.abs(equal_change[:, :6] - equal_change[:, :1]).max() < 1e-6   # six identical pictures
+    assert np.abs(equal_change).max() > 1e-3                               # ...that did change
+
+
+def test_the_notebook_loop_is_the_package_experiment(loop):
+    for act, std in (("sigmoid", "xavier"), ("relu", 0.01), ("tanh", 1.0)):
+        for mine, theirs in zip(loop(act, std), ia.activation_histograms(act, std)):
+            assert np.allclose(mine, theirs)
+    _, printed = notebook_cells("forward-loop", "forward-loop-same")
+    assert printed.strip().endswith("True")
+
+
+def test_sigmoid_histograms_saturate_at_std_1_and_collapse_to_half_at_std_001(loop):
+    big = loop("sigmoid", 1.0, n_layers=5, n_units=100, n_samples=1000)
     assert len(big) == 5 and big[0].shape == (1000, 100)
     assert np.all(ia.saturation_fraction(big, tol=0.05) > 0.5)
-    small = ia.activation_histograms("sigmoid", 0.01)
+    small = loop("sigmoid", 0.01)
     for a in small:
         assert np.mean(np.abs(a - 0.5) < 0.05) > 0.95
     assert np.all(ia.layer_stats(small)[1] < 0.03)
-    xavier = ia.activation_histograms("sigmoid", "xavier")
+    xavier = loop("sigmoid", "xavier")
     assert np.all(ia.saturation_fraction(xavier) < 0.05)
     assert np.all(ia.layer_stats(xavier)[1] > 3 * ia.layer_stats(small)[1])
 
 
-def test_he_keeps_relu_spread_where_xavier_shrinks():
-    he = ia.layer_stats(ia.activation_histograms("relu", "he"))[1]
-    xavier = ia.layer_stats(ia.activation_histograms("relu", "xavier"))[1]
+def test_deep_xavier_sigmoid_histograms_are_combs_of_per_unit_peaks(loop):
+    within, between = ia.within_between_std(loop("sigmoid", "xavier"))
+    assert round(within[-1], 3) == 0.001 and round(between[-1], 2) == 0.12      # the numbers cited
+    assert np.all(within[2:] < 0.2 * between[2:])          # from layer 3 on: spread between units
+    assert within[0] > 10 * between[0]                     # layer 1 (Gaussian input) is smooth
+    within_tanh, between_tanh = ia.within_between_std(loop("tanh", "xavier"))
+    assert round(within_tanh[-1], 1) == 0.3 and np.all(within_tanh > 10 * between_tanh)
+
+
+def test_he_keeps_relu_spread_where_xavier_shrinks_and_std_001_collapses(loop):
+    he = ia.layer_stats(loop("relu", "he"))[1]
+    xavier = ia.layer_stats(loop("relu", "xavier"))[1]
     assert he[-1] / he[0] > 0.8
     assert np.all(np.diff(xavier) < 0) and xavier[-1] / xavier[0] < 0.5
-    tiny = ia.layer_stats(ia.activation_histograms("relu", 0.01))[1]
-    assert tiny[-1] < 1e-3
-    deep = {name: ia.layer_std_profile("relu", name) for name in ("he", "xavier")}
-    assert deep["he"][-1] > 0.5 and deep["xavier"][-1] < 0.05
+    tiny = ia.layer_stats(loop("relu", 0.01))[1]
+    factors = tiny[:-1] / tiny[1:]
+    assert np.all((factors > 10) & (factors < 17))           # "a factor of about 13 per layer"
+    assert round(ia.geometric_mean(factors)) == 13
+    zeros = [float(np.mean(a == 0)) for a in loop("relu", "he")]
+    assert all(0.4 < z < 0.6 for z in zeros)                 # "about half of all values"
 
 
-def test_cs231n_deep_tanh_net_forward_and_backward():
-    small, large, xavier = (ia.deep_net_statistics(s) for s in (0.01, 1.0, "xavier"))
+def test_ten_layer_profiles_xavier_relu_shrinks_by_one_over_sqrt2():
+    profiles = {"tanh, 'xavier'": ("tanh", "xavier"), "ReLU, 'xavier'": ("relu", "xavier"), "ReLU, He": ("relu", "he")}
+    stds = {name: ia.layer_std_profile(act, std) for name, (act, std) in profiles.items()}
+    factor = {name: (s[-1] / s[0]) ** (1 / 9) for name, s in stds.items()}
+    assert abs(factor["ReLU, 'xavier'"] - 1 / np.sqrt(2)) < 0.02
+    assert factor["ReLU, He"] > 0.97
+    assert stds["ReLU, He"][-1] > 0.5 and stds["ReLU, 'xavier'"][-1] < 0.05
+
+
+def test_cs231n_deep_tanh_net_forward(deep):
+    small, large, xavier = deep["small (0.01)"], deep["large (1.0)"], deep["'xavier'"]
     assert small["std"][-1] < 1e-4 and np.all(np.diff(small["std"]) < 0)
-    assert np.all(large["std"] > 0.95)
+    assert 4 < ia.geometric_mean(small["std"][:-1] / small["std"][1:]) < 6      # "about 5 per layer"
+    assert np.all(large["std"] > 0.95) and round(large["std"].mean(), 2) == 0.98
     assert np.all((xavier["std"] > 0.1) & (xavier["std"] < 0.7))
     for d in (small, large, xavier):
         assert np.all(np.abs(d["mean"]) < 0.05)
-    assert small["grad_std"][0] < 1e-4 * small["grad_std"][-1]      # vanishes towards the input
-    assert large["grad_std"][0] > 1e3 * large["grad_std"][-1]       # explodes towards the input
+
+
+def test_cs231n_deep_tanh_net_backward_gain_explains_vanishing_and_exploding(deep):
+    small, large, xavier = deep["small (0.01)"], deep["large (1.0)"], deep["'xavier'"]
+    for d in (small, large, xavier):        # the one-line prediction matches every layer
+        assert np.allclose(d["gain_predicted"], d["gain_measured"], rtol=0.05)
+    assert round(ia.geometric_mean(small["gain_measured"]), 2) == 0.22
+    assert small["grad_std"][0] < 1e-4 * small["grad_std"][-1]                  # vanishes
+    assert round(large["rms_slope"].mean(), 2) == 0.16 and round(large["saturated"].mean(), 1) == 0.9
+    assert round(ia.geometric_mean(large["gain_measured"]), 1) == 3.5
+    ratio = large["grad_std"][0] / large["grad_std"][-1]
+    assert f"{ratio:.2g}" == "7.5e+04"                                          # explodes
+    assert round(xavier["gain_measured"][0], 2) == 0.68 and round(xavier["gain_measured"][-1], 2) == 0.95
     assert 0.1 < xavier["grad_std"][0] / xavier["grad_std"][-1] < 1
-    assert xavier["dW_norm"].max() / xavier["dW_norm"].min() < 1.5    # similar in every layer
+    assert xavier["dW_norm"].max() / xavier["dW_norm"].min() < 1.5                # similar in every layer
+    assert large["dW_norm"][0] / large["dW_norm"][-1] > 1e4           # 2e3 at layer 10 ... 2e8 at layer 1
+    assert f"{large['dW_norm'][-1]:.1g}" == "2e+03" and f"{large['dW_norm'][0]:.1g}" == "2e+08"
+    assert round(small["dW_norm"].mean(), 2) == 0.02 and f"{xavier['dW_norm'].mean():.2g}" == "3.8e+03"
 
 
 def test_dead_relus_after_a_too_large_learning_rate():
-    dead = ia.dead_units_after_training(lrs=(0.1, 1.0), iterations=300)
+    dead = ia.dead_units_after_training(lrs=(0.1, 0.5, 1.0), iterations=300)     # the notebook's call
     assert np.all(dead[0.1]["dead"] < 0.1) and dead[0.1]["test_acc"] > 0.85
+    assert dead[0.5]["dead"][0] > 0.25                    # "0.5 kills more than a quarter of the first layer"
+    assert round(max(dead[0.1]["dead_at_init"]), 2) == 0.01   # "at initialization about 1 % are dead"
     assert np.all(dead[1.0]["dead"] > 0.5) and dead[1.0]["test_acc"] < 0.2
     assert np.all(dead[1.0]["dead_at_init"] < 0.05)
     a = np.array([[0.0, 1.0, 0.0], [0.0, 0.0, 2.0]])
@@ -95,9 +192,13 @@ def test_preprocessing_and_the_positive_input_sign_argument():
     positive = rng.uniform(0, 1, size=(1000, 10))
     assert ia.gradient_sign_agreement(positive) == 1.0
     assert ia.gradient_sign_agreement(positive - positive.mean(axis=0)) < 0.05
-    paths = ia.positive_input_paths(steps=100, lr=0.3)
+    assert f"{ia.gradient_sign_agreement(positive - positive.mean(axis=0)):.1%}" == "0.1%"
+    paths = ia.positive_input_paths(target=(1.0, -1.0), steps=100, lr=0.3)
     assert ia.same_sign_steps(paths["positive"]) == 1.0
     assert ia.same_sign_steps(paths["centred"]) < 0.6
+    assert round(ia.same_sign_steps(paths["centred"]), 2) == 0.44
+    assert np.round(paths["positive"][-1], 2).tolist() == [0.90, -0.88]      # still short of the target
+    assert np.round(paths["centred"][-1], 2).tolist() == [1.00, -1.00]
     target = np.array([1.0, -1.0])
     assert np.linalg.norm(paths["centred"][-1] - target) < 0.5 * np.linalg.norm(paths["positive"][-1] - target)
     steps = ia.preprocess_2d()
@@ -131,3 +232,26 @@ def test_mnist_he_and_xavier_learn_and_std_001_stays_at_chance(mnist):
     assert race.final_loss("He") < race.final_loss("Xavier") < 0.5
     early = {k: float(np.mean(v[:500])) for k, v in race.losses.items()}
     assert early["He"] < early["Xavier"] < early["std = 0.01"]     # He learns fastest
+
+
+def test_leaky_relu_init_confirmed_by_the_notebook_cell():
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    ns, _ = notebook_cells("forward-loop")
+    ns.update(plt=plt, PALETTE=["C0", "C1"])
+
+    def stub(n_in, a):
+        raise NotImplementedError
+
+    ns["leaky_he_std"] = stub
+    _, printed = notebook_cells("leaky-confirm", namespace=ns)
+    assert "not attempted yet" in printed
+    ns["leaky_he_std"] = ref.leaky_he_std
+    _, printed = notebook_cells("leaky-confirm", namespace=ns)
+    plt.close("all")
+    rows = [line.split(":")[1].split() for line in printed.strip().splitlines()]
+    yours, plain = (np.array(r, dtype=float) for r in rows)
+    assert yours[-1] / yours[0] == pytest.approx(1, abs=0.25)         # level with the derived std
+    assert plain[-1] / plain[0] > 2                                   # plain He grows by (1 + a^2) per layer
+    assert ref.leaky_he_std(100, 0.0) == pytest.approx(np.sqrt(2 / 100))
+    assert ia.init_std("leaky_relu", 100) == pytest.approx(ref.leaky_he_std(100, 0.01))

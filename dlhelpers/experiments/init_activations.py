@@ -1,9 +1,12 @@
 """Experiments of notebook 03 (weight initialization, activations and their histograms).
 
 * :func:`symmetric_init_experiment` - all-zero or all-equal weights keep every hidden unit identical;
-* :func:`activation_histograms`, :func:`saturation_fraction`, :func:`layer_stats` - the book's
-  5 x 100 histogram experiment;
-* :func:`deep_net_statistics` - CS231n's 10 x 500 tanh network, forward and backward;
+* :func:`activation_histograms`, :func:`saturation_fraction`, :func:`layer_stats`,
+  :func:`within_between_std`, :func:`draw_histograms` - the book's 5 x 100 histogram experiment
+  (the notebook writes its loop out; this copy feeds the playground);
+* :func:`forward_backward`, :func:`geometric_mean` - the same experiment through the layers'
+  forward and backward: gradient std and predicted vs measured gain per layer (the notebook
+  writes CS231n's 10 x 500 tanh version out);
 * :data:`ACTIVATION_CURVES`, :func:`maxout` - activation functions and their derivatives, for the
   figure (taken from :mod:`dlhelpers.activations`);
 * :func:`dead_relu_fraction`, :func:`dead_units_after_training` - dead ReLUs;
@@ -14,17 +17,19 @@
   (the book's Xavier = LeCun, Glorot normal and uniform, He, He for Leaky ReLU);
 * :data:`MNIST_INIT_SETTINGS` - the MNIST comparison, run with
   :func:`dlhelpers.experiments.mnist_compare.compare_on_mnist`;
-* :func:`histogram_playground`, :func:`training_playground` - the playgrounds.
+* :func:`histogram_playground` (forward and backward per layer, previous setting as a ghost),
+  :func:`training_playground` (the three course knobs) - the playgrounds.
 """
 from functools import partial
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 import numpy as np
 
 from ..activations import ACTIVATIONS, get_activation
 from ..data import load_mnist
-from ..initializers import INIT_RULES, init_weights
+from ..initializers import INIT_RULES, init_std, init_weights
 from ..layers import Affine
 from ..network import MultiLayerNet
 from ..optimizers import SGD
@@ -35,7 +40,8 @@ from ..training import Trainer
 from ..widgets import SLIDER_LAYOUT, SLIDER_STYLE, InitStdControl, Playground, TrainingPlayground
 
 __all__ = ["symmetric_init_experiment", "unit_spread", "activation_histograms", "saturation_fraction",
-           "layer_stats", "draw_histograms", "deep_net_statistics", "ACTIVATION_CURVES", "maxout",
+           "layer_stats", "within_between_std", "draw_histograms", "forward_backward",
+           "geometric_mean", "ACTIVATION_CURVES", "maxout",
            "dead_relu_fraction", "dead_units_after_training", "linear_stack", "preprocess_2d",
            "gradient_sign_agreement", "positive_input_paths", "same_sign_steps", "init_weights", "INIT_RULES",
            "layer_std_profile", "MNIST_INIT_SETTINGS", "histogram_playground", "training_playground"]
@@ -68,7 +74,8 @@ def symmetric_init_experiment(weight_init_std="zero", activation="sigmoid", hidd
     Returns
     -------
     dict with 'network' (trained), 'spread' (dict 'W1', 'W2', ... -> :func:`unit_spread` of each
-    hidden layer's incoming weights after training), 'losses' (per iteration), 'train_acc'.
+    hidden layer's incoming weights after training), 'losses' (per iteration), 'train_acc',
+    'W1_init' (the first layer's weights before training, shape (784, units)).
     """
     (x, t), _ = load_mnist()
     x = x.astype(dtype)
@@ -80,6 +87,7 @@ def symmetric_init_experiment(weight_init_std="zero", activation="sigmoid", hidd
         for key, p in net.params.items():
             if key.startswith("W"):
                 p[...] = value
+    W1_init = net.params["W1"].copy()
     rng = np.random.default_rng(seed)
     opt = SGD(lr)
     losses = []
@@ -92,7 +100,7 @@ def symmetric_init_experiment(weight_init_std="zero", activation="sigmoid", hidd
     n_hidden = len(hidden_size_list)
     spread = {f"W{i}": unit_spread(net.params[f"W{i}"]) for i in range(1, n_hidden + 1)}
     return {"network": net, "spread": spread, "losses": np.array(losses),
-            "train_acc": net.accuracy(x, t)}
+            "train_acc": net.accuracy(x, t), "W1_init": W1_init}
 
 
 # --------------------------------------------------------------------------- histograms
@@ -137,6 +145,21 @@ def layer_stats(acts):
     return (np.array([float(np.mean(a)) for a in acts]), np.array([float(np.std(a)) for a in acts]))
 
 
+def within_between_std(acts):
+    """How each layer's spread divides into spread within a unit and spread between units.
+
+    Returns
+    -------
+    (within, between) : two arrays with one entry per layer. ``within`` is the std over samples
+    of each unit's activations, averaged over units; ``between`` is the std over units of each
+    unit's mean activation. A histogram whose spread is mostly ``between`` is a comb of narrow
+    per-unit peaks: every unit outputs almost the same value for every sample.
+    """
+    within = np.array([float(np.mean(np.std(a, axis=0))) for a in acts])
+    between = np.array([float(np.std(np.mean(a, axis=0))) for a in acts])
+    return within, between
+
+
 def histogram_range(activation, acts=None):
     """A fixed x-range for an activation's histograms, so layers can be compared by eye."""
     if activation == "sigmoid":
@@ -148,69 +171,48 @@ def histogram_range(activation, acts=None):
     return (-0.1 * top if activation in ("leaky_relu", "elu") else 0.0, top)
 
 
-def draw_histograms(acts, axes, activation, color, label=None, bins=30):
+def draw_histograms(acts, axes, activation, color, label=None, bins=30, log_x=False, log_range=None):
     """One histogram per layer into ``axes`` (a sequence as long as ``acts``).
 
     For ReLU-like activations the exact zeros (half of all values or more) are left out of the
-    bars, and their share is written in the panel, so that the spread of the rest stays visible.
+    bars, and their share is written in each panel's title, so that the spread of the rest stays
+    visible. ``log_x=True`` (ReLU only) bins the positive values on a log axis shared by all
+    panels, so a signal that shrinks by decades from layer to layer shows as a shift to the left;
+    ``log_range=(low, high)`` fixes that axis (to compare several calls), else it spans the data.
     """
-    lo, hi = histogram_range(activation, acts)
+    positive_only = activation == "relu"
+    if log_x and not positive_only:
+        raise ValueError(f"log_x=True needs non-negative activations (relu), not {activation!r}")
+    if log_x and log_range is not None:
+        edges = np.logspace(np.log10(log_range[0]), np.log10(log_range[1]), bins + 1)
+    elif log_x:
+        pos = [a[a > 0] for a in acts]
+        pos = [p for p in pos if p.size]
+        lo = min(float(np.percentile(p, 0.5)) for p in pos) if pos else 1e-3
+        hi = max(float(np.percentile(p, 99.9)) for p in pos) if pos else 1.0
+        lo, hi = 10 ** np.floor(np.log10(lo)), 10 ** np.ceil(np.log10(hi))
+        edges = np.logspace(np.log10(lo), np.log10(hi), bins + 1)
+    else:
+        lo, hi = histogram_range(activation, acts)
+        edges = np.linspace(lo, hi, bins + 1)
     for i, (ax, a) in enumerate(zip(axes, acts)):
         values = a.ravel()
-        if activation == "relu":
-            zero_share = float(np.mean(values == 0))
+        title = f"layer {i + 1}"
+        if positive_only:
+            title += f"  ({np.mean(values == 0):.0%} zeros)"
             values = values[values > 0]
-            ax.text(0.97, 0.93, f"zeros: {zero_share:.0%}", transform=ax.transAxes, ha="right",
-                    va="top", fontsize=7, color="0.3", zorder=5,
-                    bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1})
-        counts, edges = np.histogram(values, bins=bins, range=(lo, hi))
+        counts, _ = np.histogram(values, bins=edges)
         ax.stairs(counts, edges, fill=True, color=color, alpha=0.85)   # one artist: fast to draw
-        ax.set_xlim(lo, hi)
-        ax.set_title(f"layer {i + 1}", fontsize=9)
+        if log_x:
+            ax.set_xscale("log")
+            ax.xaxis.set_major_locator(LogLocator(base=10, numticks=4))   # labels that do not collide
+        ax.set_xlim(edges[0], edges[-1])
+        ax.set_title(title, fontsize=8)
         ax.set_yticks([])
         ax.tick_params(labelsize=7)
     if label:
         axes[0].set_ylabel(label, fontsize=9)
     return axes
-
-
-# --------------------------------------------------------------------------- CS231n deep net
-def deep_net_statistics(weight_init_std, n_layers=10, n_units=500, n_samples=1000, activation="tanh", seed=0,
-                        dtype=np.float32):
-    """Forward and backward statistics of CS231n's deep tanh network (no biases).
-
-    Forward: x ~ N(0, 1) of shape (n_samples, n_units), then per layer h = tanh(h @ W) with W ~
-    N(0, std^2) ('xavier' = sqrt(1/n_units)). Backward: a random upstream gradient
-    dL/dh_last ~ N(0, 1) is sent back through every layer. Each layer is an
-    :class:`~dlhelpers.layers.Affine` (zero bias) and the activation's layer class, so forward
-    and backward are the network's own.
-
-    Returns
-    -------
-    dict of arrays with one entry per layer (layer 1 first): 'mean' and 'std' of the layer's
-    activations, 'grad_std' (std of the gradient the backward pass hands from this layer to its
-    input) and 'dW_norm' (Frobenius norm of dL/dW); plus 'activations', the list of (N, units) arrays.
-    """
-    rng = np.random.default_rng(seed)
-    activation_layer = get_activation(activation).layer
-    x = rng.standard_normal((n_samples, n_units)).astype(dtype)
-    layers = [(Affine(init_weights(weight_init_std, n_units, n_units, rng, dtype), np.zeros(n_units, dtype)),
-               activation_layer()) for _ in range(n_layers)]
-    acts = []
-    grad_std, dW_norm = [], []
-    with blas_thread_limit(1):   # reproducible digits, and no slower for these sizes
-        h = x
-        for affine, act in layers:
-            h = act.forward(affine.forward(h))
-            acts.append(h)
-        d = rng.standard_normal(h.shape).astype(dtype)
-        for affine, act in reversed(layers):
-            d = affine.backward(act.backward(d))
-            dW_norm.append(float(np.linalg.norm(affine.dW)))
-            grad_std.append(float(np.std(d)))
-    means, stds = layer_stats(acts)
-    return {"mean": means, "std": stds, "grad_std": np.array(grad_std[::-1]),
-            "dW_norm": np.array(dW_norm[::-1]), "activations": acts}
 
 
 # --------------------------------------------------------------------------- activation functions
@@ -382,57 +384,180 @@ MNIST_INIT_SETTINGS = {
 
 
 # --------------------------------------------------------------------------- playgrounds
-class HistogramResult(PlaygroundResult):
-    """Per-layer activations of one histogram-playground setting, with a status line."""
+def forward_backward(activation="sigmoid", weight_init_std=1.0, n_layers=5, n_units=100, n_samples=1000, seed=0,
+                     dtype=np.float32):
+    """The histogram experiment forward, then a random gradient sent back down: per-layer statistics.
 
-    def __init__(self, acts, activation):
-        self.acts = acts
+    The forward pass draws the same numbers as :func:`activation_histograms` (same generator
+    order), but runs through :class:`~dlhelpers.layers.Affine` layers (zero bias) and the
+    activation's layer class, so that their ``backward`` can send dL/d(last activations) ~ N(0, 1)
+    back to the input.
+
+    The backward gain of layer k (std of the gradient leaving it through its input over the std
+    arriving at its output) is predicted as sqrt(n_units) * sigma * rms(f'(z_k)): the gradient is
+    multiplied element-wise by f'(z_k), then summed over n_units outputs with weights of std sigma.
+
+    Parameters
+    ----------
+    activation : str
+        A name of :data:`dlhelpers.activations.ACTIVATIONS`.
+    weight_init_std : float or str
+        A std, or a scheme of :mod:`dlhelpers.initializers`.
+    n_layers, n_units, n_samples, seed, dtype : the experiment's size, generator seed and precision.
+
+    Returns
+    -------
+    dict with 'acts' (list of (n_samples, n_units) arrays), 'act_std' and 'grad_std' (arrays of
+    n_layers: std of each layer's activations; std of the gradient reaching each layer's input),
+    'gain_predicted' and 'gain_measured' (arrays of n_layers, layer 1 first) and 'sigma' (the
+    weights' std).
+    """
+    entry = get_activation(activation)
+    sigma = init_std(weight_init_std, n_units, n_units)
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n_samples, n_units)).astype(dtype)
+    layers = [(Affine(init_weights(weight_init_std, n_units, n_units, rng, dtype), np.zeros(n_units, dtype)),
+               entry.layer()) for _ in range(n_layers)]
+    acts, rms_slope = [], []
+    with blas_thread_limit(1), np.errstate(over="ignore", invalid="ignore"):
+        h = x
+        for affine, act in layers:
+            z = affine.forward(h)
+            h = act.forward(z)
+            acts.append(h)
+            rms_slope.append(float(np.sqrt(np.mean(np.square(entry.derivative(z.astype(np.float64)))))))
+        d = rng.standard_normal(h.shape).astype(dtype)
+        grad_std = []
+        arriving = float(np.std(d))
+        gains = []
+        for affine, act in reversed(layers):
+            d = affine.backward(act.backward(d))
+            leaving = float(np.std(d))
+            gains.append(leaving / arriving if arriving > 0 else float("nan"))
+            grad_std.append(leaving)
+            arriving = leaving
+    return {"acts": acts, "act_std": layer_stats(acts)[1], "grad_std": np.array(grad_std[::-1]),
+            "gain_predicted": np.sqrt(n_units) * sigma * np.array(rms_slope),
+            "gain_measured": np.array(gains[::-1]), "sigma": sigma}
+
+
+def geometric_mean(values):
+    """Geometric mean of positive numbers (the typical per-layer factor of a product)."""
+    values = np.asarray(values, dtype=float)
+    return float(np.exp(np.mean(np.log(values))))
+
+
+class HistogramResult(PlaygroundResult):
+    """One histogram-playground setting: per-layer activations, forward and backward statistics."""
+
+    def __init__(self, stats, activation, setting):
+        self.acts = stats["acts"]
         self.activation = activation
-        self.means, self.stds = layer_stats(acts)
-        parts = [f"std of the last layer {self.stds[-1]:.3g}"]
+        self.setting = setting
+        self.means, self.stds = layer_stats(self.acts)
+        self.grad_std = stats["grad_std"]
+        self.gain_predicted = stats["gain_predicted"]
+        self.gain_measured = stats["gain_measured"]
+        finite = np.all(np.isfinite(self.stds)) and np.all(np.isfinite(self.grad_std))
+        self.diverged = not finite
+        if self.diverged:
+            self.message = ("the numbers overflowed (inf or NaN): this setting blows the signal up; "
+                            "choose a smaller std or fewer layers")
+            return
+        parts = [f"forward: std of the last layer {self.stds[-1]:.3g}"]
         if activation == "sigmoid":
-            parts.append(f"{saturation_fraction(acts)[-1]:.0%} within 0.05 of 0 or 1")
+            parts.append(f"{saturation_fraction(self.acts)[-1]:.0%} within 0.05 of 0 or 1")
         if activation == "relu":
-            parts.append(f"dead units in the last layer: {dead_relu_fraction(acts[-1]):.0%}")
+            parts.append(f"dead units in the last layer: {dead_relu_fraction(self.acts[-1]):.0%}")
+        parts.append(f"backward: per-layer gain predicted {geometric_mean(self.gain_predicted):.3g}, "
+                     f"measured {geometric_mean(self.gain_measured):.3g}; the gradient at layer 1 is "
+                     f"{self.grad_std[0] / self.grad_std[-1]:.2g} x the one at layer {len(self.acts)}")
         self.message = "; ".join(parts)
 
 
+def _setting_text(activation, weight_init_std):
+    init = weight_init_std if isinstance(weight_init_std, str) else f"std {weight_init_std:.3g}"
+    return f"{activation}, {init}"
+
+
 def _compute_histograms(activation, weight_init_std, n_layers):
-    acts = activation_histograms(activation, weight_init_std, n_layers=int(n_layers), dtype=np.float32)
-    return HistogramResult(acts, activation)
+    with np.errstate(over="ignore", invalid="ignore"):   # an overflow is reported as diverged
+        stats = forward_backward(activation, weight_init_std, n_layers=int(n_layers))
+        return HistogramResult(stats, activation, _setting_text(activation, weight_init_std))
 
 
-def _draw_histograms(result, values):
+def _draw_histograms(result, values, previous=None):
+    """Histograms of every layer (up to 5 per row), then the forward std and backward gradient std
+    per layer, with the previous setting as a grey ghost."""
     n = len(result.acts)
     cols = min(n, 5)
     rows = (n + cols - 1) // cols
-    fig, axes = plt.subplots(rows, cols, figsize=(9.5, 2.0 * rows + 0.5), squeeze=False)
-    axes = axes.ravel()
-    for ax in axes[n:]:
-        ax.axis("off")
+    height = 1.8 * rows + 3.0
+    fig = plt.figure(figsize=(9.5, height))
+    split = 1 - (1.8 * rows + 0.5) / height          # the line plots below this fraction of the height
+    top = fig.add_gridspec(rows, cols, left=0.05, right=0.98, top=1 - 0.65 / height, bottom=split + 0.35 / height,
+                           hspace=0.6, wspace=0.15)
+    bottom = fig.add_gridspec(1, 2, left=0.09, right=0.98, top=split - 0.25 / height, bottom=0.5 / height,
+                              wspace=0.3)
+    hist_axes = [fig.add_subplot(top[i // cols, i % cols]) for i in range(n)]
     colors = {"sigmoid": PALETTE[0], "tanh": PALETTE[2], "relu": PALETTE[1]}
-    draw_histograms(result.acts, axes[:n], result.activation, colors.get(result.activation, PALETTE[3]))
-    init = values["weight_init_std"]
-    init_text = init if isinstance(init, str) else f"std {init:.3g}"
-    fig.suptitle(f"{result.activation}, init {init_text}: activations of each layer "
-                 "(1000 x 100 Gaussian input, 100 units per layer)", fontsize=10)
-    fig.subplots_adjust(left=0.04, right=0.98, bottom=0.12 / rows, top=1 - 0.22 / rows,
-                        wspace=0.15, hspace=0.45)   # fixed layout: tight_layout costs more than the math
+    color = colors.get(result.activation, PALETTE[3])
+    if not result.diverged:
+        # ReLU on a log axis, as in the notebook: a collapse by decades shows as a shift to the left
+        draw_histograms(result.acts, hist_axes, result.activation, color, log_x=result.activation == "relu")
+    ax_f, ax_b = fig.add_subplot(bottom[0, 0]), fig.add_subplot(bottom[0, 1])
+    layers = np.arange(1, n + 1)
+    if previous is not None and not getattr(previous, "diverged", True):
+        p_layers = np.arange(1, len(previous.stds) + 1)
+        ax_f.plot(p_layers, previous.stds, "o-", color="#bbbbbb", markersize=3, linewidth=1,
+                  label=f"previous: {previous.setting}", zorder=0)
+        ax_b.plot(p_layers, previous.grad_std, "o-", color="#bbbbbb", markersize=3, linewidth=1,
+                  label=f"previous: {previous.setting}", zorder=0)
+    if not result.diverged:
+        ax_f.plot(layers, result.stds, "o-", color=color, label=result.setting)
+        ax_b.plot(layers, result.grad_std, "o-", color=color, label="measured")
+        # prediction: start from the gradient arriving at the top (std 1) and multiply layer by layer
+        predicted = np.cumprod(result.gain_predicted[::-1])[::-1]
+        ax_b.plot(layers, predicted, "--", color="black", linewidth=1,
+                  label=f"predicted (gain {geometric_mean(result.gain_predicted):.2g}/layer)")
+    else:
+        for ax in (ax_f, ax_b):
+            ax.text(0.5, 0.5, "diverged (overflow)", color="#b00020", ha="center", va="center",
+                    transform=ax.transAxes)
+    for ax, ylabel, title in ((ax_f, "std of activations", "Forward: activation std per layer"),
+                              (ax_b, "std of dL/d(input)", "Backward: gradient std per layer")):
+        if ax.lines and all(np.all(np.asarray(line.get_ydata()) > 0) for line in ax.lines):
+            ax.set_yscale("log")
+            ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.3g}"))
+            low, high = ax.get_ylim()
+            # within a decade the minor ticks are the only labelled ones; beyond, they would crowd
+            ax.yaxis.set_minor_formatter(FuncFormatter(lambda v, _: f"{v:.2g}") if high / low < 10
+                                         else NullFormatter())
+        ax.set_xticks(layers)
+        ax.set_xlabel("layer", fontsize=8)
+        ax.set_ylabel(ylabel, fontsize=8)
+        ax.set_title(title, fontsize=9)
+        ax.tick_params(labelsize=7, which="both")
+        if ax.lines:
+            ax.legend(fontsize=7, loc="best")
+    fig.suptitle(f"{result.setting}: {n} layers of 100 units, 1000 x 100 Gaussian input", fontsize=10)
     return fig
 
 
 def histogram_playground(activation="sigmoid", weight_init_std=1.0, n_layers=5):
-    """Activation, weight init (named scheme or std) and depth; the per-layer histograms redraw."""
+    """Activation, weight init (named scheme or std) and depth: the per-layer histograms redraw,
+    with the forward std and backward gradient std per layer (measured, and the predicted
+    per-layer gain) below them; the previous setting stays as a grey ghost."""
     controls = {
         "activation": widgets.Dropdown(options=["sigmoid", "tanh", "relu", "leaky_relu", "elu"],
                                        value=activation, description="activation", style=SLIDER_STYLE),
-        "weight_init_std": InitStdControl(weight_init_std, schemes=("xavier", "he"), std=1.0,
-                                          min_exp=-3, max_exp=1),
+        "weight_init_std": InitStdControl(weight_init_std, schemes=("xavier", "glorot", "he", "leaky_relu"),
+                                          std=1.0, min_exp=-3, max_exp=1),
         "n_layers": widgets.IntSlider(value=n_layers, min=1, max=10, description="layers",
                                       continuous_update=False, layout=SLIDER_LAYOUT, style=SLIDER_STYLE),
     }
     return Playground(controls, _compute_histograms, _draw_histograms,
-                      title="Activation histograms, layer by layer")
+                      title="Activation histograms and gradients, layer by layer")
 
 
 DEPTH_OPTIONS = [("2 x 50", (50, 50)), ("4 x 100", (100, 100, 100, 100)), ("6 x 50", (50,) * 6)]
