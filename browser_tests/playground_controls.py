@@ -126,7 +126,10 @@ CONTROL_STATE = r"""
     const api = target && target.noUiSlider;
     const handles = [...el.querySelectorAll('.noUi-handle')];
     const readout = el.querySelector('.widget-readout');
-    s.now = handles.map(h => parseFloat(h.getAttribute('aria-valuenow')));
+    // The API's unformatted values: aria-valuenow is rounded for display (0.65 shows as 0.7).
+    const raw = api ? api.get(true) : null;
+    s.now = raw !== null ? [].concat(raw).map(Number)
+                         : handles.map(h => parseFloat(h.getAttribute('aria-valuenow')));
     const range = api ? api.options.range : null;
     s.min = range ? range.min : parseFloat(handles[0].getAttribute('aria-valuemin'));
     s.max = range ? range.max : parseFloat(handles[handles.length - 1].getAttribute('aria-valuemax'));
@@ -346,15 +349,16 @@ class ControlDriver:
             time.sleep(0.05)
         return False
 
-    def drive(self, playground, control):
-        """Change one control once and check the playground's redraw; returns a record (dict)."""
+    def drive(self, playground, control, record):
+        """Change one control once and check the playground's redraw, filling in ``record``
+        (from, to, seconds, limit_s, compute_s, new_image, diverged) as it goes."""
         pg = self.pg
         label = control["label"] or control["kind"]
         where = (f"{pg.notebook}, playground {playground['index']} "
                  f"({playground['title'][:50] or 'untitled'}), control {label!r} ({control['kind']})")
         state = self.control_state(control["id"])
-        record = {"playground": playground["index"], "label": label, "kind": control["kind"],
-                  "from": _describe(state)}
+        record.update(playground=playground["index"], label=label, kind=control["kind"],
+                      **{"from": _describe(state)})
         pg.step += 1
         shot_name = f"pg{playground['index']}-{label}"
         selector = f'[data-bt-pg="{playground["index"]}"]'
@@ -451,12 +455,13 @@ class ControlDriver:
                 break
             key, p, c = usable[0]
             done.add(key)
+            record = {"driven": True}
+            records.append(record)
             try:
-                records.append(dict(self.drive(p, c), driven=True))
+                self.drive(p, c, record)
             except PlaygroundError as err:
                 failures.append(str(err))
-                records.append({"playground": p["index"], "label": c["label"], "kind": c["kind"],
-                                "driven": True, "failed": str(err)[:300]})
+                record["failed"] = str(err)[:400]
                 time.sleep(0.5)
         for p in found or []:
             if p["stray_inputs"]:
