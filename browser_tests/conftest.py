@@ -7,7 +7,7 @@ Options (command line or environment):
   --notebook-dir DIR / BROWSER_TEST_NOTEBOOKS   folder with the *.ipynb to test (default notebooks/)
   --max-update-seconds S / BROWSER_TEST_MAX_UPDATE_S   allowed time from Enter to redrawn plot (2.0)
   --max-heavy-update-seconds S / BROWSER_TEST_MAX_HEAVY_UPDATE_S   the same for controls that
-                                                retrain much more (epochs, trials, data size) (6.0)
+                                                retrain much more (epochs, trials, data or batch size) (6.0)
   CHROMIUM=/path/to/chromium                    the browser binary (default: `chromium` on PATH)
 Voila is started with tools/present.py's command line, template and voila.json (what instructors
 see). Screenshots, the Voila log and timings.json (load and update times, every playground control
@@ -54,7 +54,8 @@ def pytest_addoption(parser):
     group.addoption("--max-heavy-update-seconds", type=float,
                     default=float(os.environ.get("BROWSER_TEST_MAX_HEAVY_UPDATE_S", "6.0")),
                     help="the same for controls that retrain much more (epochs, trials, training-set "
-                         "size, layers; see playground_controls.HEAVY_LABELS) (default 6)")
+                         "size, mini-batch size, layers; see playground_controls.HEAVY_LABELS) "
+                         "(default 6)")
     group.addoption("--load-timeout", type=float,
                     default=float(os.environ.get("BROWSER_TEST_LOAD_TIMEOUT_S", "150")),
                     help="seconds Voila may take to execute a notebook and show its playground")

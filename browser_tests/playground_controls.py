@@ -30,9 +30,10 @@ import time
 
 from playground_page import MAKE_WATCHER, PlaygroundError
 
-# Labels of controls whose change retrains much more (more epochs, trials, data or layers): they
-# get the --max-heavy-update-seconds limit instead of --max-update-seconds.
-HEAVY_LABELS = re.compile(r"epoch|trial|training[- ]set|train(ing)? size|samples|images|layers",
+# Labels of controls whose change can multiply the training work (epochs, trials, training-set
+# size, mini-batch size: more steps per epoch, depth): they get the --max-heavy-update-seconds limit
+# instead of --max-update-seconds. Everything else, choices and toggles included, gets the latter.
+HEAVY_LABELS = re.compile(r"epoch|trial|batch|training[- ]set|train(ing)? size|samples|images|layers",
                           re.I)
 
 CONTROL_SELECTOR = ", ".join(f".widget-{kind}" for kind in (
@@ -357,8 +358,9 @@ class ControlDriver:
         where = (f"{pg.notebook}, playground {playground['index']} "
                  f"({playground['title'][:50] or 'untitled'}), control {label!r} ({control['kind']})")
         state = self.control_state(control["id"])
+        limit = self.limit_for(label)
         record.update(playground=playground["index"], label=label, kind=control["kind"],
-                      **{"from": _describe(state)})
+                      limit_s=limit, **{"from": _describe(state)})
         pg.step += 1
         shot_name = f"pg{playground['index']}-{label}"
         selector = f'[data-bt-pg="{playground["index"]}"]'
@@ -367,7 +369,6 @@ class ControlDriver:
         mark = self.page.evaluate(f"() => {bt}.mark()")
         to, check = self._act(control, state, where)
         record["to"] = to
-        limit = self.limit_for(label)
         wait_s = max(30.0, 10 * limit)
         try:
             self.page.wait_for_function(f"(m) => {bt}.settled(m)", arg=mark,
