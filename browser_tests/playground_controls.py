@@ -192,7 +192,8 @@ def _decimals(step):
 def _format(position, step, log):
     if log:
         return f"{10 ** position:.1e}"
-    return f"{position:.{_decimals(step) if step else 3}f}"
+    digits = _decimals(step) if step else 3
+    return f"{round(position, digits) + 0.0:.{digits}f}"  # + 0.0: no "-0.0"
 
 
 def slider_target(state):
