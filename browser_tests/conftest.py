@@ -6,9 +6,14 @@ kernels included), so nothing is left running even when a test fails.
 Options (command line or environment):
   --notebook-dir DIR / BROWSER_TEST_NOTEBOOKS   folder with the *.ipynb to test (default notebooks/)
   --max-update-seconds S / BROWSER_TEST_MAX_UPDATE_S   allowed time from Enter to redrawn plot (2.0)
+  --max-heavy-update-seconds S / BROWSER_TEST_MAX_HEAVY_UPDATE_S   the same for controls that
+                                                retrain much more (epochs, trials, data or batch size) (6.0)
   CHROMIUM=/path/to/chromium                    the browser binary (default: `chromium` on PATH)
-Screenshots, the Voila log and timings.json go to artifacts/browser/.
+Voila is started with tools/present.py's command line, template and voila.json (what instructors
+see). Screenshots, the Voila log and timings.json (load and update times, every playground control
+found and what changing it did, console warnings, requests) go to artifacts/browser/.
 """
+import importlib.util
 import json
 import os
 import shutil
@@ -46,6 +51,11 @@ def pytest_addoption(parser):
     group.addoption("--max-update-seconds", type=float,
                     default=float(os.environ.get("BROWSER_TEST_MAX_UPDATE_S", "2.0")),
                     help="longest allowed time from pressing Enter to the redrawn plot (default 2)")
+    group.addoption("--max-heavy-update-seconds", type=float,
+                    default=float(os.environ.get("BROWSER_TEST_MAX_HEAVY_UPDATE_S", "6.0")),
+                    help="the same for controls that retrain much more (epochs, trials, training-set "
+                         "size, mini-batch size, layers; see playground_controls.HEAVY_LABELS) "
+                         "(default 6)")
     group.addoption("--load-timeout", type=float,
                     default=float(os.environ.get("BROWSER_TEST_LOAD_TIMEOUT_S", "150")),
                     help="seconds Voila may take to execute a notebook and show its playground")
@@ -132,18 +142,34 @@ def artifacts_dir():
     return ARTIFACTS
 
 
+def load_present():
+    """tools/present.py as a module: the tests serve the pages the way `make present` does."""
+    spec = importlib.util.spec_from_file_location("present", REPO / "tools" / "present.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 @pytest.fixture(scope="session")
 def voila_server(request, artifacts_dir):
-    """Voila serving the notebook folder on 127.0.0.1:<free port>; yields the base URL."""
+    """Voila serving the notebook folder on 127.0.0.1:<free port>; yields the base URL.
+
+    Started as `make present` starts it (tools/present.py's command line, its course template and
+    voila.json), plus tracebacks shown in the page so that a failing cell is visible to the test.
+    """
     folder = notebook_dir(request.config)
-    voila = Path(sys.executable).with_name("voila")
+    present = load_present()
     port = free_port()
-    command = [str(voila) if voila.exists() else "voila", str(folder), "--no-browser",
-               "--Voila.ip=127.0.0.1", f"--port={port}", "--show_tracebacks=True"]
+    command = present.voila_command(folder, port) + ["--show_tracebacks=True"]
+    env = dict(os.environ)
+    for var in ("JUPYTER_PATH", "JUPYTER_CONFIG_PATH"):
+        env[var] = os.pathsep.join(p for p in (str(present.TEMPLATE_ROOT), env.get(var)) if p)
     log_path = artifacts_dir / "voila.log"
     log = open(log_path, "w")
+    log.write(f"# {' '.join(command)}\n# JUPYTER_PATH={env['JUPYTER_PATH']}\n")
+    log.flush()
     proc = subprocess.Popen(command, cwd=folder, stdout=log, stderr=subprocess.STDOUT,
-                            stdin=subprocess.DEVNULL, start_new_session=True)
+                            stdin=subprocess.DEVNULL, start_new_session=True, env=env)
 
     def stop():
         _kill_tree(proc)
@@ -230,4 +256,20 @@ def pytest_terminal_summary(terminalreporter):
         if other:
             line += f"; extreme/recovery settings: max {max(other):.2f} s over {len(other)}"
         tr.write_line(line)
+        records = entry.get("control_changes")
+        if records is not None:
+            found = entry.get("controls_found", [])
+            driven = [r for r in records if r.get("seconds") is not None]
+            line = (f"    {len(found)} playground(s), {sum(len(p['controls']) for p in found)} "
+                    f"controls; {len(driven)} more changed")
+            if driven:
+                worst = max(driven, key=lambda r: r["seconds"])
+                line += f", slowest {worst['seconds']:.2f} s ({worst['label']!r})"
+            idle = [r["label"] for r in records if not r.get("driven")]
+            failed = [r["label"] for r in records if r.get("failed")]
+            if idle:
+                line += f"; not driven (disabled): {idle}"
+            if failed:
+                line += f"; FAILED: {failed}"
+            tr.write_line(line)
     tr.write_line(f"screenshots and timings.json in {ARTIFACTS.relative_to(REPO)}/")

@@ -11,6 +11,7 @@ import math
 import re
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
@@ -21,8 +22,35 @@ LR, INIT, DROPOUT = r"^(learning rate|.*\blr)$", r"^weight init$", r"^dropout ra
 LOG_CONTROLS = {"lr", "std"}
 RED = "rgb(176, 0, 32)"  # the status colour of errors and of the divergence message
 
+# Watches one playground's status line and plot image; ``keys`` is the list of user-action times
+# (page clock) that the watcher's marks index into. Shared by both instrumentations below.
+MAKE_WATCHER = r"""
+const makeWatcher = (out, status, keys) => {
+  const bt = {status: [], imgs: [], keys};
+  bt.imgSrc = () => { const i = out.querySelector('img'); return i ? i.getAttribute('src') : null; };
+  bt.isFinal = (e) => e.pre || /updated in/.test(e.text);
+  let last = bt.imgSrc();
+  new MutationObserver(() => {
+    const s = bt.imgSrc();
+    if (s && s !== last) { last = s; bt.imgs.push({t: performance.now(), len: s.length}); }
+  }).observe(out, {subtree: true, childList: true, attributes: true, attributeFilter: ['src']});
+  const snap = () => ({t: performance.now(), text: status.innerText, pre: !!status.querySelector('pre')});
+  new MutationObserver(() => bt.status.push(snap()))
+      .observe(status, {subtree: true, childList: true, characterData: true});
+  bt.mark = () => ({s: bt.status.length, i: bt.imgs.length, k: bt.keys.length, src: bt.imgSrc()});
+  bt.settled = (m) => {
+    const finals = bt.status.slice(m.s).filter(bt.isFinal);
+    if (!finals.length) return false;
+    if (finals[0].pre || bt.imgSrc() !== m.src) return true;
+    return performance.now() - finals[0].t > 1500;  // final status but no new image: give up waiting
+  };
+  return bt;
+};
+"""
+
 FIND_AND_INSTRUMENT = r"""
 (labels) => {
+""" + MAKE_WATCHER + r"""
   const [lrPattern, initPattern, dropoutPattern] = labels.map(p => new RegExp(p, 'i'));
   const labelIn = (root, re) => [...root.querySelectorAll('label.widget-label')]
       .find(l => re.test(l.textContent.trim()));
@@ -51,26 +79,10 @@ FIND_AND_INSTRUMENT = r"""
     tag(slider.querySelector('.widget-readout'), name + '-readout');
     tag(slider.querySelector('.noUi-handle'), name + '-handle');
   }
-  const bt = window.__bt = {status: [], imgs: [], keys: []};
-  bt.imgSrc = () => { const i = out.querySelector('img'); return i ? i.getAttribute('src') : null; };
-  bt.isFinal = (e) => e.pre || /updated in/.test(e.text);
-  let last = bt.imgSrc();
-  new MutationObserver(() => {
-    const s = bt.imgSrc();
-    if (s && s !== last) { last = s; bt.imgs.push({t: performance.now(), len: s.length}); }
-  }).observe(out, {subtree: true, childList: true, attributes: true, attributeFilter: ['src']});
-  const snap = () => ({t: performance.now(), text: status.innerText, pre: !!status.querySelector('pre')});
-  new MutationObserver(() => bt.status.push(snap()))
-      .observe(status, {subtree: true, childList: true, characterData: true});
-  document.addEventListener('keydown', e => { if (e.key === 'Enter') bt.keys.push(performance.now()); }, true);
-  document.addEventListener('change', e => bt.keys.push(performance.now()), true);
-  bt.mark = () => ({s: bt.status.length, i: bt.imgs.length, k: bt.keys.length, src: bt.imgSrc()});
-  bt.settled = (m) => {
-    const finals = bt.status.slice(m.s).filter(bt.isFinal);
-    if (!finals.length) return false;
-    if (finals[0].pre || bt.imgSrc() !== m.src) return true;
-    return performance.now() - finals[0].t > 1500;  // final status but no new image: give up waiting
-  };
+  const keys = [];
+  document.addEventListener('keydown', e => { if (e.key === 'Enter') keys.push(performance.now()); }, true);
+  document.addEventListener('change', e => keys.push(performance.now()), true);
+  window.__bt = makeWatcher(out, status, keys);
   return true;
 }
 """
@@ -114,7 +126,11 @@ class PlaygroundPage:
         self.record = record  # callable(dict) storing one update's timing
         self.step = 0
         self.page_errors = []
+        self.console = []   # (type, text) of every console message
+        self.requests = []  # URL of every request the page made
         page.on("pageerror", lambda err: self.page_errors.append(str(err)))
+        page.on("console", lambda msg: self.console.append((msg.type, msg.text)))
+        page.context.on("request", lambda req: self.requests.append(req.url))
 
     # ------------------------------------------------------------------ loading
     def load(self, url, timeout_s):
@@ -156,6 +172,16 @@ class PlaygroundPage:
             found.append(f"JavaScript errors: {self.page_errors[:3]}")
         return "; ".join(found)
 
+    def version_warnings(self):
+        """Console messages about mismatched widget packages ("Unsatisfied version ...")."""
+        return [text for kind, text in self.console if "Unsatisfied version" in text]
+
+    def requests_leaving(self, host="127.0.0.1"):
+        """Requests to anywhere but ``host`` (data:, blob: and about: URLs stay in the page)."""
+        return [url for url in self.requests
+                if urlsplit(url).scheme not in ("data", "blob", "about", "chrome-extension")
+                and urlsplit(url).hostname != host]
+
     # ------------------------------------------------------------------ reading
     def state(self):
         return self.page.evaluate(STATE)
@@ -172,11 +198,11 @@ class PlaygroundPage:
         return bool(state["statusRedText"]) and not state["statusPre"]
 
     # ------------------------------------------------------------------ acting
-    def screenshot(self, label):
+    def screenshot(self, label, selector="[data-bt-playground]"):
         self.shots_dir.mkdir(parents=True, exist_ok=True)
         name = re.sub(r"[^A-Za-z0-9._-]+", "_", label)
         path = self.shots_dir / f"{self.step:02d}-{name}.png"
-        self.page.locator("[data-bt-playground]").screenshot(path=str(path))
+        self.page.locator(selector).screenshot(path=str(path))
         return path
 
     def _type(self, control, text):

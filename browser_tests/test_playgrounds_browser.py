@@ -4,6 +4,9 @@ For each notebook Voila executes it and serves it; headless Chromium opens it an
 into the slider readouts (type value + Enter, as a person does), then checks what the page shows:
 a new plot image, no error or traceback, and a redraw within the time limit (2 s by default).
 It also feeds the readouts rubbish and out-of-range values and drives the net into divergence.
+Last, every other control of every playground on the page (found from the page, not named here)
+is changed once and must redraw without error in time (playground_controls.py). The page must
+log no widget version warnings and request nothing but the local server.
 Screenshots before and after every change: artifacts/browser/<notebook>/.
 """
 import math
@@ -13,6 +16,7 @@ from urllib.parse import quote
 import pytest
 
 from conftest import ARTIFACTS, record_timing
+from playground_controls import ControlDriver
 from playground_page import PlaygroundPage, as_text, pick
 
 LR_CANDIDATES = (0.03, 0.01, 0.1, 0.003, 0.3, 0.001)
@@ -71,6 +75,20 @@ def set_log_value(pg, control, value, label):
 
 def test_page_loads_without_errors(playground):
     playground.check_no_error(f"{playground.notebook} after loading")
+
+
+def test_page_has_no_version_warnings_and_stays_local(playground):
+    """No "Unsatisfied version" console warnings (mismatched widget packages) and no request to
+    anywhere but the local server (a classroom may be offline; nothing is fetched from a CDN)."""
+    pg = playground
+    record_timing(pg.notebook, "console", [f"{kind}: {text[:300]}" for kind, text in pg.console
+                                           if kind in ("warning", "error")])
+    record_timing(pg.notebook, "requests_leaving", pg.requests_leaving())
+    assert not pg.version_warnings(), (
+        f"{pg.notebook}: {len(pg.version_warnings())} 'Unsatisfied version' console warnings, e.g. "
+        f"{pg.version_warnings()[0]!r}; check the ipywidgets / jupyterlab_widgets / voila pins")
+    assert not pg.requests_leaving(), (
+        f"{pg.notebook}: the page requested {pg.requests_leaving()[:5]} (not 127.0.0.1)")
 
 
 def test_three_controls_redraw_the_plot(playground):
@@ -140,3 +158,20 @@ def test_divergence_is_shown_and_playground_recovers(playground):
         f"{pg.notebook}: after going back to lr 1e-2 and std 1e-2 the status still shows "
         f"{state['statusRedText']!r}")
     assert "updated in" in state["status"]
+
+
+def test_every_other_playground_control_redraws(playground, request):
+    """Each control beyond learning rate / weight init / dropout, in every playground of the page,
+    changed once as a person would: the playground redraws without error within the limit
+    (--max-update-seconds, or --max-heavy-update-seconds for epochs/trials/data-size/layers)."""
+    pg = playground
+    driver = ControlDriver(pg, request.config.getoption("--max-update-seconds"),
+                           request.config.getoption("--max-heavy-update-seconds"))
+    found, records, failures = driver.drive_all()
+    record_timing(pg.notebook, "controls_found", found)
+    record_timing(pg.notebook, "control_changes", records)
+    leaving = pg.requests_leaving()
+    if leaving:
+        failures.append(f"{pg.notebook}: requests to other hosts: {leaving[:5]}")
+    assert found, f"{pg.notebook}: no playground (controls + status + output box) on the page"
+    assert not failures, "\n".join(failures)
