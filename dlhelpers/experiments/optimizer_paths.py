@@ -532,7 +532,7 @@ def optimizer_playground(optimizer="sgd", lr=0.95, beta=None, start=START, steps
             except NotImplementedError:
                 return PathResult(np.array([[start_x, start_y]]), steps, name, True, bowl, not_attempted=True)
             return PathResult(path, steps, name, custom_keyword is not None, bowl,
-                              label=f"{name} lr {lr:.2g}")
+                              label=f"{name} lr {lr:.2g}" + (f", {custom_keyword} {beta:.2f}" if custom_keyword else ""))
         opt = make(optimizer, lr, beta)
         path = optimizer_path(opt, (start_x, start_y), steps, grad=bowl.grad)
         used = BETA_KEYWORD[optimizer] is not None
@@ -549,8 +549,11 @@ def _draw_path_result(result, values, previous=None):
     draw_contour(ax, bowl=result.bowl)
     if previous is not None and getattr(previous, "path", None) is not None and not previous.not_attempted:
         ghost = previous.path[np.all(np.abs(previous.path) < 1e3, axis=1)]
-        ax.plot(ghost[:, 0], ghost[:, 1], "o-", color="0.55", alpha=0.45, markersize=2, linewidth=0.9,
-                label=f"previous: {previous.label}", zorder=1)
+        label = f"previous: {previous.label}"
+        if (previous.bowl.condition, previous.bowl.angle) != (result.bowl.condition, result.bowl.angle):
+            label += f" (on the bowl: condition {previous.bowl.condition:.3g}, {previous.bowl.angle:.0f}°)"
+        ax.plot(ghost[:, 0], ghost[:, 1], "o-", color="0.5", alpha=0.5, markersize=2, linewidth=0.9,
+                label=label, zorder=1)
     path = result.path
     shown = path[np.all(np.abs(path) < 1e3, axis=1)]
     color = DIVERGED_COLOR if result.diverged else PALETTE[1]
