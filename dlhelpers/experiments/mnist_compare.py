@@ -15,7 +15,7 @@ from ..plotting import PALETTE
 from ..parallel import blas_thread_limit
 from ..utils import smooth_curve
 
-__all__ = ["ComparisonResult", "compare_on_mnist", "plot_comparison"]
+__all__ = ["ComparisonResult", "compare_on_mnist", "train_side_by_side", "causal_smooth", "plot_comparison"]
 
 
 class ComparisonResult:
@@ -52,8 +52,30 @@ class ComparisonResult:
         return "\n".join(lines)
 
 
+def train_side_by_side(networks, optimizers, x_train, t_train, iterations, mini_batch_size, rng,
+                       on_step=None):
+    """The race loop: each iteration draws ONE mini-batch and gives it to every network.
+
+    ``networks`` and ``optimizers`` are dicts with the same names; each optimizer updates its own
+    network's ``params`` in place. Returns dict name -> ndarray (iterations,) of the mini-batch loss
+    measured in each step's forward pass.
+    """
+    n = len(x_train)
+    losses = {name: np.empty(iterations) for name in networks}
+    for i in range(iterations):
+        idx = rng.choice(n, mini_batch_size, replace=False)
+        x_batch, t_batch = np.take(x_train, idx, axis=0), np.take(t_train, idx, axis=0)
+        for name, net in networks.items():
+            grads = net.gradient(x_batch, t_batch, copy=False)   # forward + backward
+            losses[name][i] = net.last_loss
+            optimizers[name].update(net.params, grads)           # the only line that differs
+        if on_step is not None:
+            on_step(i)
+    return losses
+
+
 def compare_on_mnist(configs, iterations=2000, mini_batch_size=128, hidden_size_list=(100, 100, 100, 100),
-                     seed=0, progress=False, data=None, blas_threads=1):
+                     seed=0, progress=False, data=None, blas_threads=1, workers=1):
     """Train one MultiLayerNet per config on the same mini-batches and record the losses.
 
     Parameters
@@ -73,13 +95,23 @@ def compare_on_mnist(configs, iterations=2000, mini_batch_size=128, hidden_size_
         init start from identical weights.
     data : tuple or None
         ``((x_train, t_train), (x_test, t_test))``; None loads the bundled MNIST sample.
+    workers : int
+        Worker processes. With more than one, the configs are split among local worker processes
+        (:func:`dlhelpers.parallel.local_executor`); every worker draws the same batch sequence from
+        ``seed``, so the result is the same as with ``workers=1`` (no progress bar then).
+        Optimizer instances in ``configs`` are copied into the workers.
 
     Returns
     -------
     ComparisonResult
     """
+    if isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) or workers < 1:
+        raise ValueError(f"workers must be a positive integer number of processes, got {workers!r}")
+    if workers > 1 and len(configs) > 1:
+        return _compare_in_workers(configs, iterations, mini_batch_size, hidden_size_list, seed, data,
+                                   blas_threads, min(int(workers), len(configs)))
     (x_train, t_train), (x_test, t_test) = data if data is not None else load_mnist()
-    networks, optimizers, losses = {}, {}, {}
+    networks, optimizers = {}, {}
     for name, cfg in configs.items():
         cfg = dict(cfg)
         opt = cfg.pop("optimizer", "sgd")
@@ -87,23 +119,11 @@ def compare_on_mnist(configs, iterations=2000, mini_batch_size=128, hidden_size_
         net_kwargs = {"activation": "relu", "weight_init_std": "he", **cfg}
         networks[name] = MultiLayerNet(784, list(hidden_size_list), 10, seed=seed, **net_kwargs)
         optimizers[name] = make_optimizer(opt, **opt_param)
-        losses[name] = np.empty(iterations)
     rng = np.random.default_rng(seed)
-    bar = None
-    if progress:
-        bar = tqdm(total=iterations, desc="training", unit="it", leave=False)
-    n = len(x_train)
+    bar = tqdm(total=iterations, desc="training", unit="it", leave=False) if progress else None
     with blas_thread_limit(blas_threads):
-        for i in range(iterations):
-            idx = rng.choice(n, mini_batch_size, replace=False)
-            x_batch = np.take(x_train, idx, axis=0)
-            t_batch = np.take(t_train, idx, axis=0)
-            for name, net in networks.items():
-                grads = net.gradient(x_batch, t_batch, copy=False)
-                losses[name][i] = net.last_loss
-                optimizers[name].update(net.params, grads)
-            if bar is not None:
-                bar.update(1)
+        losses = train_side_by_side(networks, optimizers, x_train, t_train, iterations, mini_batch_size, rng,
+                                    on_step=None if bar is None else (lambda i: bar.update(1)))
         train_acc = {name: net.accuracy(x_train, t_train) for name, net in networks.items()}
         test_acc = {name: net.accuracy(x_test, t_test) for name, net in networks.items()}
     if bar is not None:
@@ -111,15 +131,68 @@ def compare_on_mnist(configs, iterations=2000, mini_batch_size=128, hidden_size_
     return ComparisonResult(losses, train_acc, test_acc, networks, iterations)
 
 
+def _compare_in_workers(configs, iterations, mini_batch_size, hidden_size_list, seed, data, blas_threads,
+                        workers):
+    """compare_on_mnist with the configs dealt round-robin to ``workers`` processes, merged in order."""
+    from ..parallel import local_executor
+    names = list(configs)
+    groups = [{name: configs[name] for name in names[w::workers]} for w in range(workers)]
+    with local_executor(max_workers=workers) as executor:
+        futures = [executor.submit(compare_on_mnist, group, iterations, mini_batch_size,
+                                   tuple(hidden_size_list), seed, False, data, blas_threads, 1)
+                   for group in groups]
+        parts = [future.result() for future in futures]
+    merged = {key: {} for key in ("losses", "train_acc", "test_acc", "networks")}
+    for name in names:
+        part = next(p for p in parts if name in p.losses)
+        for key in merged:
+            merged[key][name] = getattr(part, key)[name]
+    return ComparisonResult(merged["losses"], merged["train_acc"], merged["test_acc"], merged["networks"],
+                            iterations)
+
+
+def causal_smooth(values, window=31):
+    """Trailing moving average: point i is the mean of values[max(0, i - window + 1) : i + 1].
+
+    It uses only the past, so the smoothed curve starts where the raw one starts (a centred or
+    reflected average would pull the first points down towards later, lower losses). NaN and inf
+    spread forward over ``window`` points.
+    """
+    y = np.asarray(values, dtype=np.float64)
+    if y.ndim != 1:
+        raise ValueError(f"values has shape {y.shape}; pass a 1-D sequence (one value per step)")
+    if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 1:
+        raise ValueError(f"window must be a positive integer number of points, got {window!r}")
+    bad = ~np.isfinite(y)
+    cumsum = np.concatenate([[0.0], np.cumsum(np.where(bad, 0.0, y))])
+    idx = np.arange(1, len(y) + 1)
+    lo = np.maximum(idx - window, 0)
+    out = (cumsum[idx] - cumsum[lo]) / (idx - lo)
+    if bad.any():
+        bad_count = np.concatenate([[0], np.cumsum(bad)])
+        out[(bad_count[idx] - bad_count[lo]) > 0] = np.nan
+    return out
+
+
 def plot_comparison(result, ax=None, window=51, title="Training loss (smoothed)", ylim=(0, 2.5),
-                    markers="osD^vx<>"):
-    """Smoothed mini-batch loss per iteration, one line per network (raw curves faint behind)."""
+                    markers="osD^vx<>", linestyles=None, smoothing="causal"):
+    """Smoothed mini-batch loss per iteration, one line per network (raw curves faint behind).
+
+    ``smoothing`` is 'causal' (trailing average of the last ``window`` losses: every curve starts
+    at its first loss) or 'centred' (the old reflected moving average of
+    :func:`dlhelpers.utils.smooth_curve`). ``linestyles`` maps names to line styles (e.g. dashed
+    for a curve that would hide another).
+    """
+    if smoothing not in ("causal", "centred"):
+        raise ValueError(f"smoothing must be 'causal' or 'centred', got {smoothing!r}")
     ax = ax or plt.gca()
     for i, (name, values) in enumerate(result.losses.items()):
         color = PALETTE[i % len(PALETTE)]
         x = np.arange(1, len(values) + 1)
+        smoothed = causal_smooth(values, window) if smoothing == "causal" else smooth_curve(values, window)
         ax.plot(x, values, color=color, alpha=0.12, linewidth=0.6)
-        ax.plot(x, smooth_curve(values, window), color=color, linewidth=1.6, label=name,
+        ax.plot(x, smoothed, color=color, linewidth=1.6, label=name,
+                linestyle=(linestyles or {}).get(name, "-"),
                 marker=markers[i % len(markers)], markevery=max(len(values) // 10, 1), markersize=4)
     ax.set(title=title, xlabel="iteration", ylabel="loss", ylim=ylim)
     ax.legend(ncol=2)
