@@ -12,6 +12,8 @@ from dlhelpers.experiments import overfitting as overfit
 NB05_RUNS = {"no regularization": {}, "early stopping": {"patience": 10},
              "no regularization, 1000 images": {"n_train": 1000, "curves": False},
              **overfit.sweep_settings()}
+SEED_CHECK = ["weight decay 0.001", "weight decay 0.01", "dropout 0.1", "dropout 0.15"]
+SEED_RUNS = overfit.seed_settings(NB05_RUNS, ["no regularization"] + SEED_CHECK, seeds=(1, 2))
 WD = [f"weight decay {lam:g}" for lam in overfit.WEIGHT_DECAY_LAMBDAS]
 DO = [f"dropout {r:g}" for r in overfit.DROPOUT_RATIOS]
 SE_1000 = np.sqrt(0.85 * 0.15 / 1000)  # standard error of an accuracy near 0.85 on 1000 images
@@ -19,7 +21,7 @@ SE_1000 = np.sqrt(0.85 * 0.15 / 1000)  # standard error of an accuracy near 0.85
 
 @pytest.fixture(scope="module")
 def runs():
-    return overfit.run_settings(NB05_RUNS, progress=False)
+    return overfit.run_settings({**NB05_RUNS, **SEED_RUNS}, progress=False)
 
 
 @pytest.fixture(scope="module")
@@ -119,6 +121,22 @@ def test_a_regularizer_raises_held_out_accuracy(runs, base):
         assert runs[label]["final_test_acc"] > base["final_test_acc"] + 0.01
 
 
+def test_only_dropouts_gain_survives_other_seeds(runs):
+    """Section 3b: gains over the same seed's baseline, seeds 0, 1, 2."""
+    do = overfit.seed_gains(runs, "dropout 0.1")
+    assert all(g > 0.005 for g in do) and [round(g, 3) for g in do] == [0.034, 0.024, 0.007]
+    assert 0.015 < np.mean(do) < 0.025 and 0.015 < np.mean(overfit.seed_gains(runs, "dropout 0.1", key="final_test_acc"))
+    for label in ("weight decay 0.001", "weight decay 0.01"):
+        other = overfit.seed_gains(runs, label)[1:]
+        assert max(round(abs(g), 3) for g in other) <= 0.013, label  # within the noise: "+-1.3 points"
+        assert min(other) < 0.005, label  # no reliable gain
+    bases = [runs[overfit.seed_label("no regularization", s)]["final_val_acc"] for s in (0, 1, 2)]
+    assert bases[0] == min(bases)  # seed 0's baseline was the weakest
+    assert [round(b, 3) for b in bases] == [0.819, 0.843, 0.848]
+    table = overfit.seed_table(runs, SEED_CHECK)
+    assert "+0.034  +0.024  +0.007  +0.022" in table
+
+
 def test_early_stopping_stops_after_the_validation_peak(runs, base):
     stopped = runs["early stopping"]
     assert (stopped["best_epoch"], stopped["stop_epoch"]) == (30, 40)
@@ -141,8 +159,9 @@ def test_early_stopping_stops_after_the_validation_peak(runs, base):
 def test_more_data_beats_every_regularizer(runs):
     more = runs["no regularization, 1000 images"]
     assert round(more["final_val_acc"], 3) == 0.903 and round(more["final_test_acc"], 3) == 0.887
-    others = [k for k in NB05_RUNS if k != "no regularization, 1000 images"]
+    others = [k for k in runs if k != "no regularization, 1000 images"]
     assert more["final_val_acc"] > max(runs[k]["final_val_acc"] for k in others) + 0.03
+    assert round(more["final_val_acc"] - runs["no regularization"]["final_val_acc"], 2) == 0.08  # "+8 points"
 
 
 def test_weight_decay_formulas_in_the_network(mnist_sample):

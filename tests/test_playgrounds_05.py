@@ -70,3 +70,17 @@ def test_each_control_changes_the_run(pg):
 def test_bad_training_set_size_is_refused():
     with pytest.raises(ValueError, match="n_train"):
         overfit.compute_regularization(n_train=3600)
+
+
+def test_the_prose_of_the_playground_at_default_settings():
+    """Section 5's 'things to try', at the defaults (300 images, 40 epochs, lr 0.1)."""
+    base = overfit.compute_regularization()
+    assert round(base.final_val_acc, 2) == 0.81
+    dropout = overfit.compute_regularization(dropout_ratio=0.1)
+    assert round(dropout.final_val_acc, 2) == 0.83 and dropout.final_val_acc > base.final_val_acc
+    wd = overfit.compute_regularization(weight_decay_lambda=0.01)
+    assert abs(wd.gap - base.gap) < 0.02  # changes little
+    wd = overfit.compute_regularization(weight_decay_lambda=0.03)
+    assert wd.gap < base.gap - 0.03 and wd.final_val_acc <= base.final_val_acc + 0.01
+    more = overfit.compute_regularization(n_train=1000)
+    assert abs(more.final_val_acc - 0.89) < 0.01

@@ -208,6 +208,34 @@ def sweep_table(results, labels, baseline):
     return "\n".join(lines)
 
 
+def seed_label(label, seed):
+    """The label of ``label``'s run with another seed (seed 0 keeps the plain label)."""
+    return label if seed == 0 else f"{label} (seed {seed})"
+
+
+def seed_settings(runs, labels, seeds=(1, 2)):
+    """The runs ``labels`` of ``runs`` (label -> params) again with other seeds, final accuracies only."""
+    return {seed_label(k, s): {**runs[k], "seed": s, "curves": False} for s in seeds for k in labels}
+
+
+def seed_gains(results, label, seeds=(0, 1, 2), key="final_val_acc", baseline="no regularization"):
+    """Per seed: accuracy of ``label`` minus the baseline's with the same seed (a list)."""
+    return [results[seed_label(label, s)][key] - results[seed_label(baseline, s)][key] for s in seeds]
+
+
+def seed_table(results, labels, seeds=(0, 1, 2), baseline="no regularization"):
+    """Validation gain over the same seed's baseline, per seed, and the mean gains (val and test)."""
+    head = "".join(f"  seed {s}" for s in seeds)
+    lines = [f"{'validation gain over the baseline':<34}{head}    mean   (test: mean)"]
+    base = "".join(f"   {results[seed_label(baseline, s)]['final_val_acc']:.3f}" for s in seeds)
+    lines.append(f"{'(baseline validation accuracy)':<34}{base}")
+    for k in labels:
+        g = seed_gains(results, k, seeds, baseline=baseline)
+        gt = seed_gains(results, k, seeds, key="final_test_acc", baseline=baseline)
+        lines.append(f"{k:<34}" + "".join(f"  {v:+.3f}" for v in g) + f"  {np.mean(g):+.3f}   ({np.mean(gt):+.3f})")
+    return "\n".join(lines)
+
+
 def gap(result, last=10):
     """Train minus validation accuracy, averaged over the last ``last`` epochs (smooths the noise)."""
     if not result.get("val_acc"):
@@ -486,6 +514,8 @@ def draw_regularization(result, values=None, previous=None):
     n = (values or {}).get("n_train", "")
     draw_curves(result.history, ax=ax, title=f"Train, validation and test accuracy ({n} training images)")
     if result.diverged:
+        last = len(result.history["train_acc"]) - 1
+        ax.plot(last, result.history["train_acc"][-1], "x", color="#b00020", markersize=12, mew=3)
         ax.text(0.5, 0.5, "diverged", transform=ax.transAxes, ha="center", color="#b00020",
                 fontsize=14, fontweight="bold")
     fig.tight_layout()
