@@ -1,30 +1,86 @@
 """Notebook 05's playground, driven from Python: every control changes the result as it should."""
+import time
+
+import pytest
+
 from dlhelpers.experiments import overfitting as overfit
 
 
+@pytest.fixture(scope="module")
+def pg():
+    return overfit.regularization_playground()
 
 
-def test_regularization_playground_controls():
-    pg = overfit.regularization_playground()
-    assert pg.error is None and pg.figure is not None and pg.values["epochs"] == 40
-    pg.controls["epochs"].value = 20  # the rest of the test at half the cost
+def test_defaults_answer_quickly_and_show_the_three_course_knobs(pg):
+    assert pg.error is None and pg.figure is not None
+    assert pg.values == {"lr": 0.1, "weight_init_std": "he", "dropout_ratio": 0.0,
+                         "weight_decay_lambda": 0.0, "n_train": 300, "epochs": 40}
+    labels = {name: getattr(c, "description", None) for name, c in pg.controls.items()}
+    assert labels["lr"] == "learning rate" and labels["dropout_ratio"] == "dropout ratio"
+    assert pg.controls["weight_init_std"].scheme.description == "weight init"
+    assert labels["weight_decay_lambda"] == "weight decay λ" and labels["n_train"] == "training images"
+    cpu = time.process_time()
+    pg.update()  # CPU time, not wall time: the latter measures the machine's load, not the playground
+    assert time.process_time() - cpu < 2.0  # about 0.5 s of CPU here: under a second when the core is free
+    h = pg.result.history
+    assert len(h["train_acc"]) == len(h["val_acc"]) == len(h["test_acc"]) == 41
+    assert h["train_acc"][-1] > 0.95 and pg.result.gap > 0.1  # it overfits
+    assert "validation" in pg.status.value
+
+
+def test_each_control_changes_the_run(pg):
+    pg.controls["epochs"].value = 20  # the rest at half the cost
     base = pg.result
     assert len(base.history["train_acc"]) == 21
-    assert base.history["train_acc"][-1] > 0.95 and base.gap > 0.1  # it overfits
 
+    # a change keeps the previous run as a ghost
     pg.controls["weight_decay_lambda"].value = 0.1
-    assert pg.error is None and pg.values["weight_decay_lambda"] == 0.1
-    assert pg.result.run.trainer.network.weight_decay_lambda == 0.1
-    assert pg.result.gap < base.gap / 1.5
+    assert pg.error is None and pg.previous is base
+    assert pg.result.trainer.network.weight_decay_lambda == 0.1
+    labels = [line.get_label() for line in pg.figure.axes[0].lines]
+    assert "previous run (train, validation)" in labels
+    assert pg.result.final_train_acc < base.final_train_acc - 0.2  # too strong at lr 0.1
 
     pg.controls["weight_decay_lambda"].value = 0.0
-    pg.controls["dropout_ratio"].value = 0.5  # underfits
-    assert pg.error is None and pg.result.history["train_acc"][-1] < 0.8
+    pg.controls["dropout_ratio"].value = 0.5  # six dropout layers at 0.5: underfits
+    assert pg.error is None and pg.result.final_train_acc < 0.6
 
     pg.controls["dropout_ratio"].value = 0.0
-    pg.controls["lr"].value = 0.01  # the slow book rate: far from memorized after 20 epochs
-    assert pg.result.history["train_acc"][-1] < base.history["train_acc"][-1] - 0.2
+    pg.controls["n_train"].value = 1000  # more data: validation rises, the gap shrinks
+    more = pg.result
+    assert pg.error is None and len(more.trainer.x_train) == 1000
+    assert more.final_val_acc > base.final_val_acc + 0.03 and more.gap < base.gap
 
-    pg.controls["weight_init_std"].scheme.value = "custom"  # std 0.01 stalls the 4-layer net
-    assert pg.values["weight_init_std"] == 0.01 and pg.result.history["train_acc"][-1] < 0.2
-    assert pg.error is None
+    pg.controls["n_train"].value = 300
+    pg.controls["lr"].value = 0.01  # the slow book rate: far from memorized after 20 epochs
+    assert pg.result.final_train_acc < base.final_train_acc - 0.2
+
+    pg.controls["lr"].value = 10 ** 0.5  # far too large: diverges, said in red
+    assert pg.result.diverged and "diverged" in pg.result.message and "#b00020" in pg.status.value
+    texts = [t.get_text() for t in pg.figure.axes[0].texts]
+    assert "diverged" in texts
+
+    pg.controls["lr"].value = 0.1
+    pg.controls["weight_init_std"].scheme.value = "custom"  # std 0.01 stalls the 6-layer net
+    assert pg.values["weight_init_std"] == 0.01 and pg.result.final_train_acc < 0.2
+    pg.controls["weight_init_std"].scheme.value = "xavier"
+    assert pg.error is None and pg.result.trainer.network.weight_init_std == "xavier"
+
+
+def test_bad_training_set_size_is_refused():
+    with pytest.raises(ValueError, match="n_train"):
+        overfit.compute_regularization(n_train=3600)
+
+
+def test_the_prose_of_the_playground_at_default_settings():
+    """Section 5's 'things to try', at the defaults (300 images, 40 epochs, lr 0.1)."""
+    base = overfit.compute_regularization()
+    assert round(base.final_val_acc, 2) == 0.81
+    dropout = overfit.compute_regularization(dropout_ratio=0.1)
+    assert round(dropout.final_val_acc, 2) == 0.83 and dropout.final_val_acc > base.final_val_acc
+    wd = overfit.compute_regularization(weight_decay_lambda=0.01)
+    assert abs(wd.gap - base.gap) < 0.02  # changes little
+    wd = overfit.compute_regularization(weight_decay_lambda=0.03)
+    assert wd.gap < base.gap - 0.03 and wd.final_val_acc <= base.final_val_acc + 0.01
+    more = overfit.compute_regularization(n_train=1000)
+    assert abs(more.final_val_acc - 0.89) < 0.01
