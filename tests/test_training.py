@@ -435,3 +435,91 @@ def test_data_and_batches_are_converted_to_the_networks_dtype(mnist_sample):
     assert trainer.x_train.dtype == np.float64
     trainer32 = make_trainer(mnist_sample)
     assert trainer32.x_train.dtype == np.float32 and trainer32.x_test.dtype == np.float32
+
+
+def test_the_trainer_asks_for_gradients_without_copies(mnist_sample):
+    trainer = make_trainer(mnist_sample, hidden=(10,))
+    seen = []
+    original = trainer.network.gradient
+    trainer.network.gradient = lambda x, t, copy=True: seen.append(copy) or original(x, t, copy=copy)
+    trainer.train(epochs=1)
+    assert seen and set(seen) == {False}
+
+
+def test_the_divergence_limit_is_100_times_the_first_loss_or_50(mnist_sample):
+    trainer = make_trainer(mnist_sample)
+    trainer._first_loss = 2.0
+    assert not trainer._loss_diverged(100.0) and not trainer._loss_diverged(200.0)
+    assert trainer._loss_diverged(200.001) and trainer._loss_diverged(float("nan"))
+    trainer._first_loss = 0.1  # the floor of 50 applies
+    assert not trainer._loss_diverged(50.0) and trainer._loss_diverged(50.001)
+
+
+def test_one_hot_labels_train_exactly_like_class_indices(mnist_sample):
+    (x, t), (xt, tt) = mnist_sample
+    data_onehot = ((x, np.eye(10)[t]), (xt, np.eye(10)[tt]))
+    plain = make_trainer(mnist_sample, epochs=2).train()
+    onehot = make_trainer(data_onehot, epochs=2).train()
+    np.testing.assert_allclose(onehot["train_loss"], plain["train_loss"], rtol=1e-5)
+    assert onehot["test_acc"] == plain["test_acc"]
+
+
+def test_a_schedule_returning_a_bad_rate_is_named(mnist_sample):
+    trainer = make_trainer(mnist_sample, lr_schedule=lambda epoch: 0.0)
+    with pytest.raises(ValueError) as info:
+        trainer.train()
+    assert str(info.value) == ("lr_schedule(0) must be in (0, inf), got 0.0. "
+                               "The schedule must return a learning rate > 0.")
+
+
+def test_the_progress_bar_counts_the_iterations_left(mnist_sample, monkeypatch):
+    import dlhelpers.training as training
+    totals = []
+    real = training._progress_bar
+    monkeypatch.setattr(training, "_progress_bar", lambda show, total: totals.append(total) or real(False, total))
+    trainer = make_trainer(mnist_sample, mini_batch_size=50)   # 300 samples: 6 iterations per epoch
+    trainer.train(epochs=1)
+    trainer.train(epochs=2)
+    trainer.train(epochs=0)
+    assert totals == [6, 12, 0] and trainer.iteration == 18
+
+
+def test_mid_epoch_the_bar_counts_only_the_rest_of_the_epoch(mnist_sample, monkeypatch):
+    import dlhelpers.training as training
+    totals = []
+    real = training._progress_bar
+    monkeypatch.setattr(training, "_progress_bar", lambda show, total: totals.append(total) or real(False, total))
+    trainer = make_trainer(mnist_sample, mini_batch_size=50)
+    original, calls = trainer.network.gradient, []
+
+    def gradient(x, t, copy=True):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt   # the reader stops the cell during the 3rd batch
+        return original(x, t, copy=copy)
+    trainer.network.gradient = gradient
+    with pytest.raises(KeyboardInterrupt):
+        trainer.train(epochs=1)
+    trainer.train(epochs=1)    # continues with batches 4..6 of epoch 1
+    assert totals == [6, 3] and trainer.epoch == 1 and trainer.iteration == 2 + 3
+
+
+def test_a_bar_is_shown_only_for_work_to_do():
+    from dlhelpers.training import _NoBar, _progress_bar
+    assert isinstance(_progress_bar(True, 0), _NoBar) and isinstance(_progress_bar(False, 5), _NoBar)
+    bar = _progress_bar(True, 1)
+    assert not isinstance(bar, _NoBar)
+    bar.close()
+
+
+def test_verbose_training_prints_one_line_per_epoch_and_the_stop(mnist_sample, capsys):
+    (x, t), _ = mnist_sample
+    trainer = make_trainer(mnist_sample, epochs=1, verbose=True, x_val=x[:100], t_val=t[:100], patience=1,
+                           optimizer_param={"lr": 1e-9})
+    trainer.train(epochs=3)
+    lines = capsys.readouterr().out.splitlines()
+    acc = r"\d\.\d{3}"
+    import re
+    assert re.fullmatch(rf"epoch   0: train acc {acc}, val acc {acc}, test acc {acc}", lines[0]), lines[0]
+    assert re.fullmatch(rf"epoch   1: train acc {acc}, val acc {acc}, test acc {acc}", lines[1]), lines[1]
+    assert lines[-1] == trainer.stop_reason and lines[-1].startswith("early stop after epoch")
