@@ -22,7 +22,8 @@ def _kind(value):
         return "None"
     if isinstance(value, np.ndarray):
         return f"an array of dtype {value.dtype}"
-    return f"a {type(value).__name__}"
+    name = type(value).__name__
+    return f"{'an' if name[0] in 'aeiou' else 'a'} {name}"
 
 
 def _got(value):

@@ -435,3 +435,187 @@ def test_data_and_batches_are_converted_to_the_networks_dtype(mnist_sample):
     assert trainer.x_train.dtype == np.float64
     trainer32 = make_trainer(mnist_sample)
     assert trainer32.x_train.dtype == np.float32 and trainer32.x_test.dtype == np.float32
+
+
+def test_the_trainer_asks_for_gradients_without_copies(mnist_sample):
+    trainer = make_trainer(mnist_sample, hidden=(10,))
+    seen = []
+    original = trainer.network.gradient
+    trainer.network.gradient = lambda x, t, copy=True: seen.append(copy) or original(x, t, copy=copy)
+    trainer.train(epochs=1)
+    assert seen and set(seen) == {False}
+
+
+def test_the_divergence_limit_is_100_times_the_first_loss_or_50(mnist_sample):
+    trainer = make_trainer(mnist_sample)
+    trainer._first_loss = 2.0
+    assert not trainer._loss_diverged(100.0) and not trainer._loss_diverged(200.0)
+    assert trainer._loss_diverged(200.001) and trainer._loss_diverged(float("nan"))
+    trainer._first_loss = 0.1  # the floor of 50 applies
+    assert not trainer._loss_diverged(50.0) and trainer._loss_diverged(50.001)
+
+
+def test_one_hot_labels_train_exactly_like_class_indices(mnist_sample):
+    (x, t), (xt, tt) = mnist_sample
+    data_onehot = ((x, np.eye(10)[t]), (xt, np.eye(10)[tt]))
+    plain = make_trainer(mnist_sample, epochs=2).train()
+    onehot = make_trainer(data_onehot, epochs=2).train()
+    np.testing.assert_allclose(onehot["train_loss"], plain["train_loss"], rtol=1e-5)
+    assert onehot["test_acc"] == plain["test_acc"]
+
+
+def test_a_schedule_returning_a_bad_rate_is_named(mnist_sample):
+    trainer = make_trainer(mnist_sample, lr_schedule=lambda epoch: 0.0)
+    with pytest.raises(ValueError) as info:
+        trainer.train()
+    assert str(info.value) == ("lr_schedule(0) must be in (0, inf), got 0.0. "
+                               "The schedule must return a learning rate > 0.")
+
+
+def test_the_progress_bar_counts_the_iterations_left(mnist_sample, monkeypatch):
+    import dlhelpers.training as training
+    totals = []
+    real = training._progress_bar
+    monkeypatch.setattr(training, "_progress_bar", lambda show, total: totals.append(total) or real(False, total))
+    trainer = make_trainer(mnist_sample, mini_batch_size=50)   # 300 samples: 6 iterations per epoch
+    trainer.train(epochs=1)
+    trainer.train(epochs=2)
+    trainer.train(epochs=0)
+    assert totals == [6, 12, 0] and trainer.iteration == 18
+
+
+def test_mid_epoch_the_bar_counts_only_the_rest_of_the_epoch(mnist_sample, monkeypatch):
+    import dlhelpers.training as training
+    totals = []
+    real = training._progress_bar
+    monkeypatch.setattr(training, "_progress_bar", lambda show, total: totals.append(total) or real(False, total))
+    trainer = make_trainer(mnist_sample, mini_batch_size=50)
+    original, calls = trainer.network.gradient, []
+
+    def gradient(x, t, copy=True):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt   # the reader stops the cell during the 3rd batch
+        return original(x, t, copy=copy)
+    trainer.network.gradient = gradient
+    with pytest.raises(KeyboardInterrupt):
+        trainer.train(epochs=1)
+    trainer.train(epochs=1)    # continues with batches 4..6 of epoch 1
+    assert totals == [6, 3] and trainer.epoch == 1 and trainer.iteration == 2 + 3
+
+
+def test_a_bar_is_shown_only_for_work_to_do():
+    from dlhelpers.training import _NoBar, _progress_bar
+    assert isinstance(_progress_bar(True, 0), _NoBar) and isinstance(_progress_bar(False, 5), _NoBar)
+    bar = _progress_bar(True, 1)
+    assert not isinstance(bar, _NoBar)
+    bar.close()
+
+
+def test_verbose_training_prints_one_line_per_epoch_and_the_stop(mnist_sample, capsys):
+    (x, t), _ = mnist_sample
+    trainer = make_trainer(mnist_sample, epochs=1, verbose=True, x_val=x[:100], t_val=t[:100], patience=1,
+                           optimizer_param={"lr": 1e-9})
+    trainer.train(epochs=3)
+    lines = capsys.readouterr().out.splitlines()
+    acc = r"\d\.\d{3}"
+    import re
+    assert re.fullmatch(rf"epoch   0: train acc {acc}, val acc {acc}, test acc {acc}", lines[0]), lines[0]
+    assert re.fullmatch(rf"epoch   1: train acc {acc}, val acc {acc}, test acc {acc}", lines[1]), lines[1]
+    assert lines[-1] == trainer.stop_reason and lines[-1].startswith("early stop after epoch")
+
+
+TINY_X = np.random.default_rng(0).standard_normal((20, 4))
+TINY_T = np.arange(20) % 3
+
+
+def tiny_trainer(network=None, **kwargs):
+    options = {"progress": False, "verbose": False, **kwargs}
+    return Trainer(network or MultiLayerNet(4, [5], 3, seed=0), TINY_X, TINY_T, **options)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(epochs=-1), "epochs must be a non-negative integer, got -1."),
+    (dict(mini_batch_size=0), "mini_batch_size must be a positive integer, got 0."),
+    (dict(evaluate_sample_num_per_epoch=0), "evaluate_sample_num_per_epoch must be a positive integer or None, got 0."),
+    (dict(max_iterations=0), "max_iterations must be a positive integer or None, got 0. (None trains for `epochs` epochs)"),
+    (dict(patience=0, x_val=TINY_X, t_val=TINY_T),
+     "patience must be a positive integer or None, got 0. (None switches early stopping off)"),
+    (dict(blas_threads=0), "blas_threads must be a positive integer or None, got 0."),
+    (dict(lr_schedule=3), "lr_schedule must be a callable epoch -> lr or None, got an int (3)"),
+    (dict(optimizer_param=[1]), "optimizer_param must be a dict such as {'lr': 0.01} or None, got a list ([1])"),
+    (dict(seed="s"), "seed must be a non-negative integer, got a str ('s'). Pass a seed such as 0, a "
+                     "np.random.Generator or None."),
+    (dict(verbose="y"), "verbose must be True or False, got a str ('y')"),
+    (dict(progress="y"), "progress must be True or False, got a str ('y')"),
+    (dict(record_update_ratios="y"), "record_update_ratios must be True or False, got a str ('y')"),
+    (dict(raise_on_divergence="y"), "raise_on_divergence must be True or False, got a str ('y')"),
+    (dict(x_val=TINY_X), "x_val was given without t_val: pass both or neither"),
+    (dict(t_test=TINY_T), "t_test was given without x_test: pass both or neither"),
+    (dict(x_val=np.ones((20, 5)), t_val=TINY_T),
+     "x_val has shape (20, 5), but the network takes 4 features per sample; pass (N, input_size) rows"),
+    (dict(patience=2), "early stopping needs validation data: pass x_val and t_val (never stop on the test set)"),
+])
+def test_trainer_argument_messages_in_full(kwargs, message):
+    with pytest.raises((ValueError, TypeError)) as info:
+        tiny_trainer(**kwargs)
+    assert str(info.value) == message
+
+
+def test_the_smallest_settings_are_accepted():
+    trainer = tiny_trainer(epochs=0, mini_batch_size=1, evaluate_sample_num_per_epoch=1, max_iterations=1,
+                           patience=1, x_val=TINY_X, t_val=TINY_T, blas_threads=None, seed=0)
+    trainer.train()
+    assert trainer.iteration == 1 and trainer.iter_per_epoch == 20 and trainer.optimizer.lr == 0.01
+
+
+class DuckNet:
+    """A network with only what the Trainer needs: no dtype, input_size or output_size."""
+
+    def __init__(self):
+        self.inner = MultiLayerNet(4, [5], 3, seed=0, dtype=np.float64)
+        self.params = self.inner.params
+        self.seen = []
+
+    def gradient(self, x, t, copy=False):
+        self.seen.append((x.dtype, t.dtype, t.max()))
+        grads = self.inner.gradient(x, t, copy=copy)
+        self.last_loss = self.inner.last_loss
+        return grads
+
+    def accuracy(self, x, t):
+        return self.inner.accuracy(x, t)
+
+
+def test_a_duck_typed_network_gets_float32_inputs_and_inferred_classes():
+    duck = DuckNet()
+    trainer = tiny_trainer(duck, epochs=1, mini_batch_size=10)
+    assert trainer.x_train.dtype == np.float32 and trainer.t_train.dtype.kind == "i"
+    trainer.train()
+    assert duck.seen and all(dx == np.float32 for dx, _, _ in duck.seen)
+    with pytest.raises(ValueError, match=r"t_train must hold integer class indices"):
+        Trainer(DuckNet(), TINY_X, TINY_T + 0.5, progress=False)
+    with pytest.raises(ValueError, match=r"t_train contains 1 NaN values"):
+        Trainer(DuckNet(), TINY_X, np.r_[np.nan, TINY_T[1:]], progress=False)
+
+
+@pytest.mark.parametrize("patience, missing", [(None, "['params', 'gradient', 'accuracy']"),
+                                               (2, "['get_state', 'set_state']")])
+def test_the_network_contract_is_named(patience, missing):
+    network = object() if patience is None else DuckNet()
+    with pytest.raises(TypeError) as info:
+        tiny_trainer(network, patience=patience, **({} if patience is None else dict(x_val=TINY_X, t_val=TINY_T)))
+    assert str(info.value) == (f"the network lacks {missing}; the Trainer needs params, gradient(x, t, copy=False) "
+                               "setting last_loss, accuracy(x, t) and, for early stopping, get_state()/set_state() "
+                               "(see the Trainer docstring)")
+
+
+def test_training_after_the_end_names_the_call(mnist_sample):
+    trainer = make_trainer(mnist_sample, optimizer_param={"lr": 1e4}, epochs=2)
+    trainer.train()
+    assert trainer.diverged
+    for call, name in ((trainer.train, "train"), (lambda: trainer.train_step(TINY_X, TINY_T), "train_step")):
+        with pytest.raises(RuntimeError) as info:
+            call()
+        assert str(info.value) == (f"{name}() was called after training ended ({trainer.stop_reason}); build a new "
+                                   "Trainer (and network) to train again")
