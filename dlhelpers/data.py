@@ -11,7 +11,6 @@ switches every notebook to the full 60,000 + 10,000 set, downloaded once and cac
 :func:`cache_dir` ``/full/``: ``data/full/`` in a clone, the user cache folder otherwise.
 ``DLHELPERS_DATA_DIR`` moves both the sample and the cache to a folder of your choice.
 """
-import hashlib
 import os
 import tempfile
 import zipfile
@@ -20,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from .functions import one_hot
+from .mnist_download import sha256_of
 
 PACKAGE_DATA_DIR = Path(__file__).resolve().parent / "_data"   # an installed wheel
 REPO_DATA_DIR = Path(__file__).resolve().parent.parent / "data"  # a clone (or editable install)
@@ -162,14 +162,6 @@ def _float_dtype(dtype):
     return resolved
 
 
-def _sha256(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _load_sample(path):
     """The four sample arrays, after checking the file's SHA-256 and the arrays themselves."""
     folder = path.parent
@@ -177,7 +169,7 @@ def _load_sample(path):
         what = "is missing" if not path.exists() else "is not a file"
         raise FileNotFoundError(f"the bundled MNIST sample {path} {what}; {_restore_hint(folder)}.")
     try:
-        digest = _sha256(path)
+        digest = sha256_of(path)
     except OSError as err:
         raise OSError(f"the bundled MNIST sample {path} cannot be read ({err}); "
                       f"{_restore_hint(folder)}.") from err

@@ -197,7 +197,10 @@ class MultiLayerNet:
             own buffers, overwritten by the next call (what the Trainer uses, to save copies).
         """
         x, t = self._check_batch(x, t)
-        copy = check_bool(copy, "copy")
+        return self._gradient_of_checked(x, t, check_bool(copy, "copy"))
+
+    def _gradient_of_checked(self, x, t, copy=False):
+        """:meth:`gradient` on data already checked (the Trainer checks its data sets once)."""
         self._loss(x, t, True)
         return self._backward(copy)
 

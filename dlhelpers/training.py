@@ -10,6 +10,7 @@ import numpy as np
 from .checks import (CallOrderError, check_array, check_bool, check_callable, check_dict, check_int,
                      check_labels, check_positive, check_rng)
 from .early_stopping import EarlyStopping
+from .network import MultiLayerNet
 from .optimizers import make_optimizer
 from .parallel import blas_thread_limit  # noqa: F401  (the one BLAS limiter; kept importable here)
 
@@ -236,7 +237,11 @@ class Trainer:
     def _step(self, x_batch, t_batch):
         """:meth:`train_step` on a batch of checked data (what :meth:`train` calls)."""
         net = self.network
-        grads = net.gradient(x_batch, t_batch, copy=False)
+        if isinstance(net, MultiLayerNet) and "gradient" not in vars(net):
+            # The batch comes from data checked once (in __init__ or train_step): skip re-checking.
+            grads = net._gradient_of_checked(x_batch, t_batch, copy=False)
+        else:
+            grads = net.gradient(x_batch, t_batch, copy=False)
         loss = float(net.last_loss)
         self.iteration += 1
         self.history["train_loss"].append(loss)

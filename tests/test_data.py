@@ -175,7 +175,7 @@ def test_truncated_sample_says_how_to_restore(tmp_path, monkeypatch):
 
 def trusted(path, monkeypatch):
     """Accept ``path``'s checksum so the checks behind it (format, arrays) are reached."""
-    monkeypatch.setattr(data, "SAMPLE_SHA256", data._sha256(path))
+    monkeypatch.setattr(data, "SAMPLE_SHA256", data.sha256_of(path))
 
 
 def test_sample_with_wrong_arrays_is_rejected(tmp_path, monkeypatch):

@@ -95,7 +95,7 @@ def test_stamping_an_address_is_idempotent(tmp_path, monkeypatch):
 
 def run_setup_block(tmp_path, url, colab):
     """Execute the setup block in a fresh interpreter where dlhelpers cannot be imported."""
-    code = (f"import sys, subprocess\nsys.modules['dlhelpers'] = None\n"
+    code = ("import sys, subprocess\nsys.modules['dlhelpers'] = None\n"
             + ("sys.modules['google.colab'] = type(sys)('google.colab')\n" if colab else "")
             + "def pip(cmd):  # stands in for the real install\n"
               "    print('pip:', *cmd[2:])\n"

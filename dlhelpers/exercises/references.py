@@ -153,7 +153,7 @@ def batchnorm_backward(dout, x, gamma, eps=1e-5):
 
 def batchnorm_backward_staged(dout, cache):
     """Backward through the staged graph of ``batchnorm_forward_staged``, last stage first."""
-    x_mu, var, std, inv_std = cache["x_mu"], cache["var"], cache["std"], cache["inv_std"]
+    x_mu, std, inv_std = cache["x_mu"], cache["std"], cache["inv_std"]
     x_hat, gamma = cache["x_hat"], cache["gamma"]
     n = dout.shape[0]
     # out = gamma * x_hat + beta

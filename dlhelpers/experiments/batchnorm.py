@@ -18,7 +18,6 @@ from ..playground_result import PlaygroundResult
 from ..plotting import PALETTE
 from ..recipes import DIVERGED_COLOR
 from ..training import Trainer
-from ..utils import smooth_curve
 from ..recipes import train_small_net
 from ..widgets import InitStdControl, Playground, dropout_slider, learning_rate_slider
 
