@@ -67,8 +67,8 @@ stamp-url: $(BIN)/python
 clean:
 	rm -rf $(VENV) .venv-colab .pytest_cache artifacts slides build dlhelpers.egg-info
 
-# Mutation testing (an extra, outside CI; slow): mutmut mutates functions, layers, optimizers and
-# training in a scratch copy under build/mutation/ and runs the fast tests against each mutant.
+# Mutation testing (an extra, outside CI; slow): mutmut mutates functions, layers, optimizers,
+# training and early_stopping in a scratch copy under build/mutation/ and runs the fast tests against each mutant.
 # Prints the share of mutants killed per module. MUTATION_ARGS=dlhelpers.optimizers* narrows it.
 MUT_DIR := build/mutation
 MUT_TESTS := conftest.py test_functions.py test_layers.py test_optimizers.py test_validation.py \
