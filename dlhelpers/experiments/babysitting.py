@@ -17,14 +17,10 @@ from ..network import MultiLayerNet
 from ..plotting import PALETTE
 from ..training import Trainer
 from ..utils import smooth_curve
+from . import pyplot as _plt
 from .search_demos import search_data
 
 HEALTHY_UPDATE_RATIO = 1e-3
-
-
-def _plt():
-    import matplotlib.pyplot as plt
-    return plt
 
 
 # ----------------------------------------------------------------------------- checks

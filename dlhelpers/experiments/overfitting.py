@@ -20,6 +20,7 @@ from ..network import MultiLayerNet
 from ..playground_result import PlaygroundResult
 from ..plotting import PALETTE
 from ..training import Trainer
+from . import pyplot as _plt
 
 #: The book's overfitting setup (its chapter 6 scripts).
 BOOK_SETTINGS = {"n_train": 300, "hidden_size_list": (100,) * 6, "lr": 0.01, "mini_batch_size": 100,
@@ -34,11 +35,6 @@ WEIGHT_DECAY_LAMBDAS = (0.001, 0.003, 0.01, 0.03, 0.1)
 DROPOUT_RATIOS = (0.1, 0.15, 0.2, 0.3, 0.5)
 
 POOL_SIZE = 4000  # images in the bundled training pool
-
-
-def _plt():
-    import matplotlib.pyplot as plt
-    return plt
 
 
 def validation_data(n_val=1000):

@@ -14,6 +14,7 @@ from ..playground_result import PlaygroundResult
 from ..training import Trainer
 from ..utils import train_val_split
 from .. import search
+from . import pyplot as _plt
 
 def search_data(n_samples=500, val_fraction=0.2, split_seed=0):
     """The first ``n_samples`` training images, shuffled and split into train / validation.
@@ -170,11 +171,6 @@ def source(*functions):
             text = "\n".join(lines[:doc.lineno - 1] + lines[doc.end_lineno:])
         parts.append(text.rstrip())
     return "\n\n\n".join(parts)
-
-
-def _plt():
-    import matplotlib.pyplot as plt
-    return plt
 
 
 # ----------------------------------------------------------------------------- figures
