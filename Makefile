@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 # setuptools prints an "Editable installation" notice for every `pip install -e .`; it is harmless here.
 PIP := PYTHONWARNINGS="ignore:Editable installation" $(BIN)/python -m pip install --quiet
 
-.PHONY: lab test test-fast test-notebooks test-browser test-colab bench notebooks present slides stamp-url clean
+.PHONY: lab test test-fast test-robust test-notebooks test-browser test-colab bench notebooks present slides stamp-url clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,13 @@ lab: $(VENV)/.lab
 test: $(VENV)/.test
 	$(BIN)/python -m pytest -q tests
 	$(BIN)/python -m pytest -q --nbval notebooks --nbval-sanitize-with notebooks/nbval_sanitize.cfg -p no:cacheprovider
+
+# Another machine's arithmetic, imitated (dlhelpers/perturb.py): every initial weight one float32 ulp
+# higher. The lessons (claims, playgrounds, exercises) must hold and strict nbval must pass as well.
+ROBUST := DLHELPERS_PERTURB=1
+test-robust: $(VENV)/.test
+	$(ROBUST) $(BIN)/python -m pytest -q tests/test_perturb.py tests/test_claims_*.py tests/test_playground*.py tests/test_exercises_*.py
+	$(ROBUST) $(BIN)/python -m pytest -q --nbval notebooks --nbval-sanitize-with notebooks/nbval_sanitize.cfg -p no:cacheprovider
 
 test-fast: $(VENV)/.test
 	$(BIN)/python -m pytest -q tests

@@ -27,6 +27,7 @@ import numbers
 import numpy as np
 
 from .checks import check_float_dtype, check_int, check_number
+from .perturb import perturb_weights
 
 #: Slope of Leaky ReLU for x < 0, as in :class:`dlhelpers.layers.LeakyReLU`.
 LEAKY_RELU_SLOPE = 0.01
@@ -120,7 +121,8 @@ def init_weights(scheme, fan_in, fan_out, rng, dtype=np.float32):
 
     Returns
     -------
-    ndarray, shape (fan_in, fan_out).
+    ndarray, shape (fan_in, fan_out). With ``DLHELPERS_PERTURB=1`` every non-zero element is one
+    float32 ulp higher (:mod:`dlhelpers.perturb`: how the tests imitate another CPU's arithmetic).
     """
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"rng must be a np.random.Generator, got {type(rng).__name__}; "
@@ -129,5 +131,7 @@ def init_weights(scheme, fan_in, fan_out, rng, dtype=np.float32):
     std = init_std(scheme, fan_in, fan_out)
     if isinstance(scheme, str) and _scheme_key(scheme) == "glorot_uniform":
         limit = np.sqrt(3.0) * std
-        return rng.uniform(-limit, limit, size=(fan_in, fan_out)).astype(dtype)
-    return (std * rng.standard_normal((fan_in, fan_out))).astype(dtype)
+        W = rng.uniform(-limit, limit, size=(fan_in, fan_out)).astype(dtype)
+    else:
+        W = (std * rng.standard_normal((fan_in, fan_out))).astype(dtype)
+    return perturb_weights(W)

@@ -8,6 +8,12 @@ from .utils import smooth_curve
 #: Colours for up to eight named series (colour-blind friendly, Okabe-Ito order).
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
 
+#: Every diverged run, marker and status line in every figure and playground.
+DIVERGED_COLOR = "#b00020"
+
+#: The previous run a playground keeps for comparison: thin, grey, behind the new one.
+GHOST_STYLE = {"color": "#aaaaaa", "linewidth": 1.0, "alpha": 0.7, "zorder": 0}
+
 COURSE_STYLE = {
     "figure.dpi": 80,
     "savefig.dpi": 80,
@@ -68,3 +74,15 @@ def plot_accuracy(history, ax=None, title="Accuracy", keys=("train_acc", "test_a
     ax.xaxis.set_major_locator(mpl.ticker.MaxNLocator(integer=True))
     ax.legend(loc="lower right")
     return ax
+
+
+def mark_diverged(ax, text="diverged"):
+    """Write ``text`` across ``ax`` in the diverged colour (a run that blew up, not one that did not learn)."""
+    ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center",
+            color=DIVERGED_COLOR, fontsize=14, fontweight="bold")
+    return ax
+
+
+def draw_ghost(ax, x, y, label="previous", **style):
+    """The previous run's curve ``y`` against ``x`` in :data:`GHOST_STYLE` (keywords override it)."""
+    return ax.plot(x, y, label=label, **{**GHOST_STYLE, **style})

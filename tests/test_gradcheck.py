@@ -30,14 +30,23 @@ def test_compare_gradients_without_atol_is_rel_error_and_with_atol_still_catches
         compare_gradients({"w": g}, {"v": g})
 
 
-def test_report_prints_one_rounded_line_per_name_and_reads_like_a_dict():
-    report = GradientCheck({"W1": 3.14e-8, "b1": 0.0, "W2": 0.2}, {"W1": 1.0, "b1": 1e-17, "W2": 1.0},
-                           {"W1": 1.0, "b1": 2e-11, "W2": 1.0}, threshold=1e-7, atol=5e-10)
-    assert str(report).splitlines() == ["    W1  rel. error ~3e-08  ok",
-                                        "    b1  gradient ~0 (|backprop|, |numerical| < 5e-10)  ok",
+def test_report_prints_one_banded_line_per_name_and_reads_like_a_dict():
+    report = GradientCheck({"W1": 3.14e-8, "W0": 4e-9, "b1": 0.0, "W2": 0.2},
+                           {"W1": 1.0, "W0": 1.0, "b1": 1e-17, "W2": 1.0},
+                           {"W1": 1.0, "W0": 1.0, "b1": 2e-11, "W2": 1.0}, threshold=1e-7, atol=5e-10)
+    assert str(report).splitlines() == ["    W1  rel. error < 1e-07  ok",
+                                        "    W0  rel. error < 1e-08  ok",
+                                        "    b1  gradient ~0 (|backprop| and |numerical| below round-off)  ok",
                                         "    W2  rel. error ~2e-01  CHECK THIS"]
-    assert list(report) == ["W1", "b1", "W2"] and report["W2"] == 0.2 and max(report.values()) == 0.2
+    assert list(report) == ["W1", "W0", "b1", "W2"] and report["W2"] == 0.2 and max(report.values()) == 0.2
     assert report.failed == ["W2"] and not report.passed
+
+
+@pytest.mark.parametrize("err", [1e-12, 2e-9, 9.9e-9])
+def test_a_passing_line_is_the_same_whatever_its_last_digits(err):
+    lines = {GradientCheck({"W": e}, {"W": 1.0}, {"W": 1.0}, threshold=1e-7, atol=0).line("W")
+             for e in (err, err * 0.7, err * 1.01)}
+    assert lines == {"     W  rel. error < 1e-08  ok"}
 
 
 def bn_net(seed):

@@ -36,36 +36,11 @@ from ..recipes import DIVERGED_COLOR, draw_training_run
 from ..training import Trainer
 from ..widgets import TrainingPlayground, learning_rate_slider
 
-__all__ = ["code_of", "AddNode", "MulNode", "fruit_example", "draw_fruit_graph", "sigmoid_stages",
+__all__ = ["AddNode", "MulNode", "fruit_example", "draw_fruit_graph", "sigmoid_stages",
            "draw_sigmoid_graph", "score_gradients", "quickly_trained_net", "loss_along_direction",
            "difference_errors", "gradient_descent_path", "draw_descent_paths", "numerical_gradient_cost",
            "throughput_by_batch_size", "layer_gradient_errors", "network_gradient_errors",
            "training_playground", "draw_run_01", "BLOWUP_FACTOR"]
-
-
-def code_of(obj):
-    """The source of a function or class without its docstring, dedented (for printing in a notebook).
-
-    Parameters
-    ----------
-    obj : function, method or class
-
-    Returns
-    -------
-    str
-    """
-    if not (inspect.isfunction(obj) or inspect.ismethod(obj) or inspect.isclass(obj)):
-        raise TypeError(f"code_of needs a function, method or class, got {type(obj).__name__}")
-    source = textwrap.dedent(inspect.getsource(obj))
-    lines = source.splitlines()
-    drop = set()
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.body:
-            first = node.body[0]
-            if isinstance(first, ast.Expr) and isinstance(getattr(first, "value", None), ast.Constant) \
-                    and isinstance(first.value.value, str):
-                drop.update(range(first.lineno - 1, first.end_lineno))
-    return "\n".join(line for i, line in enumerate(lines) if i not in drop).rstrip() + "\n"
 
 
 # --------------------------------------------------------------------------- computational graph
