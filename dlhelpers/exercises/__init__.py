@@ -5,8 +5,10 @@ prints a verdict: "not attempted yet" with a first hint for an unfilled stub, âœ
 âœ˜ with what differs, the likely mistake and a hint. ``hint(name, level)`` gives more help (level
 1 the idea, 2 the shape of the answer, 3 the key line) and ``solution(name)`` prints the
 reference, which lives in :mod:`dlhelpers.exercises.references` and is shown only when asked.
+``questions(nb)`` and ``answer(key)`` are the concept questions that close each notebook.
 """
 from .checker import CheckResult, check_function, compare_outputs, is_stub
 from .hints import HINTS, hint, solution
+from .questions import answer, questions
 
-__all__ = ["CheckResult", "HINTS", "check_function", "compare_outputs", "hint", "is_stub", "solution"]
+__all__ = ["CheckResult", "HINTS", "check_function", "compare_outputs", "hint", "is_stub", "questions", "answer", "solution"]
