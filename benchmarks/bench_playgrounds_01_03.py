@@ -39,7 +39,7 @@ def measure(name, build, changes):
 
 
 def playgrounds():
-    from dlhelpers.experiments import backprop
+    from dlhelpers.figures import backprop
     yield ("01 training playground (two-layer net)", backprop.training_playground,
            [("lr", 0.3), ("lr", 0.1), ("weight_init_std", "he"), ("dropout_ratio", 0.2),
             ("dropout_ratio", 0.0)])

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from dlhelpers import widgets as dw
-from dlhelpers.experiments import backprop as bp
+from dlhelpers.figures import backprop as bp_figures
 from dlhelpers.playground_result import PlaygroundResult
 
 
@@ -91,7 +91,7 @@ def test_diverged_results_are_shown_in_red():
 
 
 def test_training_playground_draws_the_previous_run_and_marks_divergence():
-    pg = bp.training_playground()
+    pg = bp_figures.training_playground()
     pg.controls["lr"].value = 0.01
     labels = [line.get_label() for ax in pg.figure.axes for line in ax.get_lines()]
     assert "previous" in labels

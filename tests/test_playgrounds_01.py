@@ -7,7 +7,7 @@ import ipywidgets as widgets
 import numpy as np
 import pytest
 
-from dlhelpers.experiments import backprop as bp
+from dlhelpers.figures import backprop as bp_figures
 
 
 def final_loss(pg, n=10):
@@ -16,7 +16,7 @@ def final_loss(pg, n=10):
 
 @pytest.fixture
 def pg():
-    return bp.training_playground()
+    return bp_figures.training_playground()
 
 
 def test_the_three_course_knobs_are_there_with_their_labels(pg):
@@ -52,7 +52,7 @@ def test_learning_rate_knob(pg):
     pg.controls["lr"].value = 10 ** 0.5                         # 3.2: diverged, in red
     losses = pg.result.history["train_loss"]
     assert pg.error is None and pg.result.diverged
-    assert max(losses) > bp.BLOWUP_FACTOR * losses[0] and round(max(losses)) == 32   # "about 30"
+    assert max(losses) > bp_figures.BLOWUP_FACTOR * losses[0] and round(max(losses)) == 32   # "about 30"
     assert pg.result.final_train_acc == pytest.approx(0.2, abs=0.05)                 # "about 0.2"
     assert pg.result.message.startswith("diverged: the loss jumped from 2.30 to 32.0")
     assert "color:#b00020" in pg.status.value                   # the status line is red
