@@ -299,7 +299,8 @@ def test_code_of_shows_the_code_without_the_docstring():
     shown = code_of(bp.gradient_descent_path)
     assert shown.startswith("def gradient_descent_path(") and '"""' not in shown
     assert "x = x - lr * grad_fn(x)" in shown
-    namespace = {"np": np}
+    from dlhelpers.checks import check_callable, check_int
+    namespace = {"np": np, "check_callable": check_callable, "check_int": check_int}
     exec(shown, namespace)                                   # what is shown is the working code
     np.testing.assert_allclose(namespace["gradient_descent_path"](lambda p: 2 * p, (1.0,), 0.1, 3)[-1],
                                [0.8 ** 3])
@@ -353,3 +354,19 @@ def test_layer_classes_are_printed_and_no_answer_comes_before_its_stub():
     setup = src[ids[1]]
     assert "cross_entropy_error," not in setup and "mean_squared_error," not in setup
 
+
+
+@pytest.mark.parametrize("call, error, match", [
+    (lambda: bp.gradient_descent_path(42, (0.0,), 0.1, 3), TypeError, "grad_fn must be a callable"),
+    (lambda: bp.gradient_descent_path(lambda p: p, (0.0,), 0.1, -1), ValueError, "steps must be"),
+    (lambda: bp.difference_errors(np.sin, None, 1.0, [1e-3]), TypeError, "dfdx must be a callable"),
+    (lambda: bp.score_gradients(0.0, t=2.0), ValueError, "t must be"),
+    (lambda: bp.layer_gradient_errors(seed=-1), ValueError, "seed must be"),
+    (lambda: bp.loss_along_direction(MultiLayerNet(4, [3], 2, seed=0), np.zeros((2, 4), np.float32),
+                                     np.zeros(2, int), [0.0], key="W9"), ValueError, "key='W9' is not a parameter"),
+    (lambda: bp.throughput_by_batch_size(MultiLayerNet(4, [3], 2, seed=0), np.zeros((5, 4), np.float32),
+                                         np.zeros(5, int), batch_sizes=(1,), n_samples=10), ValueError, "n_samples=10"),
+])
+def test_the_experiments_refuse_bad_arguments_by_name(call, error, match):
+    with pytest.raises(error, match=match):
+        call()

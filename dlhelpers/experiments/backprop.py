@@ -20,7 +20,7 @@ import time
 
 import numpy as np
 
-from ..checks import check_int, check_positive
+from ..checks import check_callable, check_int, check_positive, check_range
 from ..functions import softmax
 from ..gradcheck import check_layer_gradients, check_network_gradients, compare_gradients, numerical_gradient
 from ..layers import Affine, ReLU, Sigmoid, SoftmaxWithLoss
@@ -144,6 +144,7 @@ def score_gradients(scores, t=1.0):
     dict with 'score', 'y', 'cross_entropy' and 'squared_error' (dE/ds), arrays of the shape of
     ``scores``.
     """
+    t = check_range(t, "t", low=0, high=1, hint="(the true answer: 1 for the true class, 0 otherwise)")
     s = np.asarray(scores, dtype=np.float64)
     y = 1.0 / (1.0 + np.exp(-s))
     return {"score": s, "y": y, "cross_entropy": y - t, "squared_error": (y - t) * y * (1.0 - y)}
@@ -157,6 +158,8 @@ def quickly_trained_net(x, t, epochs=5, lr=0.1, hidden_size_list=(50,), seed=1):
     (network, history): the trained :class:`~dlhelpers.network.MultiLayerNet` and the Trainer's
     history (``train_acc[-1]`` is its accuracy on ``x``).
     """
+    epochs = check_int(epochs, "epochs", minimum=1)
+    seed = check_int(seed, "seed", minimum=0)
     net = MultiLayerNet(x.shape[1], list(hidden_size_list), 10, weight_init_std="he", seed=seed)
     trainer = Trainer(net, x, t, epochs=epochs, mini_batch_size=100, optimizer="sgd",
                       optimizer_param={"lr": lr}, seed=seed, verbose=False, progress=False)
@@ -175,6 +178,8 @@ def loss_along_direction(network, x, t, alphas, key="W1", seed=0):
     -------
     dict with 'alpha', 'loss' and 'accuracy', each an array of shape (len(alphas),).
     """
+    if key not in network.params:
+        raise ValueError(f"key={key!r} is not a parameter of the network; use one of {list(network.params)}")
     param = network.params[key]
     original = param.copy()
     rng = np.random.default_rng(seed)
@@ -205,6 +210,8 @@ def difference_errors(f, dfdx, x0, hs):
     -------
     dict with 'h', 'forward' and 'central', arrays of shape (len(hs),), in float64.
     """
+    check_callable(f, "f", "f(x) -> array")
+    check_callable(dfdx, "dfdx", "dfdx(x) -> the exact derivative")
     hs = np.asarray(hs, dtype=np.float64)
     exact = dfdx(x0)
     forward = np.abs((f(x0 + hs) - f(x0)) / hs - exact)
@@ -217,6 +224,8 @@ def gradient_descent_path(grad_fn, start, lr, steps):
 
     Shown in: notebook 01, section 6.
     """
+    check_callable(grad_fn, "grad_fn", "grad_fn(x) -> gradient at x")
+    steps = check_int(steps, "steps", minimum=0)
     x = np.array(start, dtype=np.float64)
     path = [x.copy()]
     for _ in range(steps):
@@ -238,6 +247,9 @@ def numerical_gradient_cost(network, x, t, n_probe=100, key="W1"):
     dict with 'seconds_per_param', 'n_params', 'numerical_seconds' (estimate for all parameters),
     'backprop_seconds' (one full gradient) and 'ratio' (numerical / backprop).
     """
+    n_probe = check_int(n_probe, "n_probe", minimum=1)
+    if key not in network.params:
+        raise ValueError(f"key={key!r} is not a parameter of the network; use one of {list(network.params)}")
     param = network.params[key].reshape(-1)[:n_probe]
     start = time.perf_counter()
     numerical_gradient(lambda _: network.loss(x, t), param, 1e-2)
@@ -262,6 +274,10 @@ def throughput_by_batch_size(network, x, t, batch_sizes=(1, 10, 100, 1000), n_sa
     -------
     dict batch_size -> samples per second.
     """
+    for size in batch_sizes:
+        check_int(size, "each of batch_sizes", minimum=1)
+    if check_int(n_samples, "n_samples", minimum=1) > len(x):
+        raise ValueError(f"n_samples={n_samples} is more than the {len(x)} samples in x; pass fewer")
     result = {}
     for size in batch_sizes:
         start = time.perf_counter()
@@ -282,6 +298,7 @@ def layer_gradient_errors(seed=0):
     dict layer name -> :class:`~dlhelpers.gradcheck.GradientCheck` (input/parameter name ->
     relative error). SoftmaxWithLoss also compares the closed form (y - t) / N, written out.
     """
+    seed = check_int(seed, "seed", minimum=0)
     rng = np.random.default_rng(seed)
     n, d, m = 4, 5, 3
     x = rng.standard_normal((n, d))
@@ -317,6 +334,7 @@ def network_gradient_errors(x, t, hidden_size_list=(10,), activation="relu", see
     :class:`~dlhelpers.gradcheck.GradientCheck`: parameter name -> relative error (a correct
     backward pass gives < 1e-7); ``print`` it for one rounded line per parameter.
     """
+    seed = check_int(seed, "seed", minimum=0)
     x = np.asarray(x, dtype=np.float64)
     n_classes = 10 if np.ndim(t) == 1 else np.shape(t)[1]
     net = MultiLayerNet(x.shape[1], list(hidden_size_list), n_classes, activation=activation,
