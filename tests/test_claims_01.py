@@ -370,3 +370,19 @@ def test_layer_classes_are_printed_and_no_answer_comes_before_its_stub():
 def test_the_experiments_refuse_bad_arguments_by_name(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+# ------------------------------------------------------------------ section 12: the playground's stories over seeds
+def test_the_playground_stories_over_four_paired_seeds(capsys):
+    """The cell after the playground: lr 3.2 ends near chance on every seed; dropout 0.5 brings no gain."""
+    ns = run_notebook_cell("pgseeds", {"np": np, "blas_thread_limit": blas_thread_limit})
+    capsys.readouterr()
+    runs = ns["runs"]
+    assert all(r.final_train_acc < 0.3 for r in runs["lr 3.2"])                      # ruined on every seed
+    assert all(b.final_test_acc > 0.65 for b in runs["baseline"])                     # while lr 0.1 learns
+    peaks = [max(r.history["train_loss"]) for r in runs["lr 3.2"]]
+    assert max(peaks) > 3 * min(peaks)                                                # "varies a lot"
+    drop = ns["drop"]
+    assert drop.mean() < 0.005                                                        # "no gain here"
+    for b, d in zip(runs["baseline"], runs["dropout 0.5"]):                          # "training loss stays higher"
+        assert np.mean(d.history["train_loss"][-10:]) > np.mean(b.history["train_loss"][-10:])
