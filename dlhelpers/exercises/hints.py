@@ -70,8 +70,9 @@ HINTS = {
     "leaky_he_std": (
         "He's argument: choose the std so that each layer keeps the variance of its input. For "
         "Leaky ReLU, the negative half of z is not zeroed but scaled by a.",
-        "for symmetric z: E[leaky(z)^2] = (1 + a^2) / 2 * Var(z). Require n_in * std^2 * (1 + a^2) / 2 = 1 "
-        "and solve for std; a = 0 must give He's sqrt(2 / n_in).",
+        "split a symmetric z into its positive and negative halves (each carries half of E[z^2]); write "
+        "E[leaky(z)^2] as a multiple of Var(z), require n_in * std^2 * (that multiple) = 1 and solve for "
+        "std. Check: a = 0 must give He's sqrt(2 / n_in), a = 1 Xavier's sqrt(1 / n_in).",
         "std = sqrt(2 / ((1 + a**2) * n_in)): note a squared, not a.",
     ),
     # ----------------------------------------------------------------- notebook 04

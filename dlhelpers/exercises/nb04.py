@@ -10,9 +10,6 @@ from .checker import check_function, close, is_stub, not_attempted, report, requ
 EPS = 1e-5
 
 
-batchnorm_forward_train = ref.batchnorm_forward_train
-update_running_stats = ref.update_running_stats
-batchnorm_backward = ref.batchnorm_backward
 
 
 # ----------------------------------------------------------------------------- inputs
@@ -97,7 +94,7 @@ def check_batchnorm_forward(fn):
                                     / np.sqrt(a[0].var(1, keepdims=True) + EPS) + a[2]),
          "normalized over the wrong axis: statistics are per feature over the batch, axis=0."),
     ]
-    return check_function(fn, batchnorm_forward_train, _forward_inputs, name="batchnorm_forward_train",
+    return check_function(fn, ref.batchnorm_forward_train, _forward_inputs, name="batchnorm_forward_train",
                           diagnoses=diagnoses)
 
 
@@ -114,7 +111,7 @@ def check_update_running_stats(fn):
         (lambda got, exp, a: close(got[0], exp[1]) and close(got[1], exp[0]),
          "the two results are swapped: return (mean, variance)."),
     ]
-    return check_function(fn, update_running_stats, _running_inputs, name="update_running_stats",
+    return check_function(fn, ref.update_running_stats, _running_inputs, name="update_running_stats",
                           diagnoses=diagnoses)
 
 
@@ -140,7 +137,7 @@ def check_batchnorm_backward(fn):
                                                           - parts(a)[4] * (parts(a)[0] * parts(a)[4]).mean(0))),
          "gamma is missing from dx: the gradient reaching x_hat is g = dout * gamma."),
     ]
-    return check_function(fn, batchnorm_backward, _backward_inputs, name="batchnorm_backward",
+    return check_function(fn, ref.batchnorm_backward, _backward_inputs, name="batchnorm_backward",
                           diagnoses=diagnoses)
 
 

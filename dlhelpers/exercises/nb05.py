@@ -9,9 +9,6 @@ from . import references as ref
 from .checker import check_function, close, is_stub, not_attempted, report, short_error
 
 
-weight_decay_terms = ref.weight_decay_terms
-inverted_dropout_train = ref.inverted_dropout_train
-early_stop = ref.early_stop
 
 
 # ----------------------------------------------------------------------------- inputs
@@ -70,7 +67,7 @@ def check_weight_decay_terms(fn):
         (lambda got, exp, a: close(got[1], a[1] + 2 * a[2] * a[0]),
          "the gradient term is 2 * lambda * W; with the 1/2 in the penalty it is lambda * W."),
     ]
-    return check_function(fn, weight_decay_terms, _wd_inputs, name="weight_decay_terms",
+    return check_function(fn, ref.weight_decay_terms, _wd_inputs, name="weight_decay_terms",
                           diagnoses=diagnoses)
 
 
@@ -88,7 +85,7 @@ def check_inverted_dropout_train(fn):
         (lambda got, exp, a: close(got, a[0] * ~a[1] / (1 - a[2])),
          "the mask is inverted: keep is True for the units that survive."),
     ]
-    return check_function(fn, inverted_dropout_train, _dropout_inputs, name="inverted_dropout_train",
+    return check_function(fn, ref.inverted_dropout_train, _dropout_inputs, name="inverted_dropout_train",
                           diagnoses=diagnoses)
 
 
@@ -115,7 +112,7 @@ def check_early_stop(fn):
         (reads(skip_first=False, best_is_stop=True),
          "the best epoch is the one with the highest validation accuracy, not the epoch where training stopped."),
     ]
-    return check_function(fn, early_stop, _curve_inputs, name="early_stop", diagnoses=diagnoses, n_trials=8)
+    return check_function(fn, ref.early_stop, _curve_inputs, name="early_stop", diagnoses=diagnoses, n_trials=8)
 
 
 # ----------------------------------------------------------------------------- open task: regularizer

@@ -6,27 +6,33 @@ The log-uniform exercise is called ``log_uniform_draws(rng, low_exp, high_exp, n
 does not shadow :func:`dlhelpers.search.sample_log_uniform` (which takes a dict of ranges);
 :func:`check_sample_log_uniform` remains as the old name of :func:`check_log_uniform_draws`.
 """
+import inspect
+
 import numpy as np
 
+from .. import search
 from . import references as ref
-from .checker import check_function, close
+from .checker import check_function, close, describe, type_problem
 
 
-log_uniform_draws = ref.log_uniform_draws
-narrow_range = ref.narrow_range
-update_ratio = ref.update_ratio
-halving_schedule = ref.halving_schedule
 
 
 # ----------------------------------------------------------------------------- inputs
+class _Seed(int):
+    """A generator's seed that reports itself as the generator the reader's function receives."""
+
+    def __repr__(self):
+        return f"np.random.default_rng({int(self)})"
+
+
 def _sample_inputs(rng, trial):
     low = float(rng.integers(-8, -3))
-    return int(rng.integers(0, 10_000)), low, low + float(rng.integers(1, 5)), int(rng.integers(5, 30))
+    return _Seed(rng.integers(0, 10_000)), low, low + float(rng.integers(1, 5)), int(rng.integers(5, 30))
 
 
 def _with_rng(fn):
     def call(seed, low_exp, high_exp, n):
-        return fn(np.random.default_rng(seed), low_exp, high_exp, n)
+        return fn(np.random.default_rng(int(seed)), low_exp, high_exp, n)
     call.__name__ = getattr(fn, "__name__", "log_uniform_draws")
     return call
 
@@ -65,8 +71,9 @@ def check_log_uniform_draws(fn):
          "np.exp uses base e; the exponents are powers of 10: use 10.0 ** exponent."),
     ]
     name = getattr(fn, "__name__", "log_uniform_draws")
-    return check_function(_with_rng(fn), _with_rng(log_uniform_draws), _sample_inputs,
-                          name=name, diagnoses=diagnoses, exercise="log_uniform_draws", stub_of=fn)
+    return check_function(_with_rng(fn), _with_rng(ref.log_uniform_draws), _sample_inputs,
+                          name=name, diagnoses=diagnoses, exercise="log_uniform_draws", stub_of=fn,
+                          arg_names=["rng", "low_exp", "high_exp", "n"])
 
 
 #: The exercise's former name (it shadowed :func:`dlhelpers.search.sample_log_uniform`).
@@ -91,7 +98,7 @@ def check_narrow_range(fn):
         (lambda got, exp, a: _close(got, (best_logs(a).min() - a[3], best_logs(a).max() + a[3])),
          "these are exponents; return the values 10 ** (log10(min) - margin) and 10 ** (log10(max) + margin)."),
     ]
-    return check_function(fn, narrow_range, _narrow_inputs, name="narrow_range", diagnoses=diagnoses)
+    return check_function(fn, ref.narrow_range, _narrow_inputs, name="narrow_range", diagnoses=diagnoses)
 
 
 def check_update_ratio(fn):
@@ -106,66 +113,138 @@ def check_update_ratio(fn):
         (lambda got, exp, a: _close(got, np.sum((a[1] - a[0]) ** 2) / np.sum(a[0] ** 2)),
          "squared norms: take the square root of each sum (np.linalg.norm does it)."),
     ]
-    return check_function(fn, update_ratio, _ratio_inputs, name="update_ratio", diagnoses=diagnoses)
+    return check_function(fn, ref.update_ratio, _ratio_inputs, name="update_ratio", diagnoses=diagnoses)
 
 
 # ----------------------------------------------------------------------------- open task: successive halving
+#: (n_trials, reduction_factor, min_epochs, max_epochs); (2, 3, 1, 27) has no second rung (2 // 3 = 0 trials).
 HALVING_CASES = ((27, 3, 1, 27), (20, 2, 1, 8), (10, 3, 2, 100), (81, 3, 1, 81), (16, 4, 5, 50),
-                 (9, 3, 1, 2), (1, 2, 3, 30), (50, 2, 2, 1000))
+                 (9, 3, 1, 2), (1, 2, 3, 30), (50, 2, 2, 1000), (2, 3, 1, 27))
 
 
-def _halving_inputs(rng, trial):
-    return HALVING_CASES[trial]
-
-
-def _halving_variant(n_trials, reduction_factor, min_epochs, max_epochs, ceil=False, cap=True,
-                     stop_at_one=True, cumulative=False, swapped=False):
-    rungs, trials, epochs, total = [], n_trials, min_epochs, 0
-    for _ in range(100):
-        total += epochs
-        shown = total if cumulative else epochs
-        rungs.append((shown, trials) if swapped else (trials, shown))
-        if (stop_at_one and trials == 1) or epochs >= max_epochs or trials == 0:
-            break
-        trials = max(1, -(-trials // reduction_factor) if ceil else trials // reduction_factor)
-        epochs = epochs * reduction_factor
-        if cap:
-            epochs = min(max_epochs, epochs)
-    return rungs
-
-
-def _rungs(got):
+def _library_form(fn):
+    """True if ``fn`` takes the library's arguments (n_trials, min_epochs, max_epochs, eta) and so
+    returns (sizes, budgets); False for the form (n_trials, reduction_factor, min_epochs, max_epochs)
+    returning a list of (trials, epochs) rungs."""
     try:
-        return [tuple(int(v) for v in rung) for rung in got]
+        names = list(inspect.signature(fn).parameters)
+    except (TypeError, ValueError):
+        return False
+    return "eta" in names or (len(names) >= 2 and names[1] == "min_epochs")
+
+
+def _halving_variant(n_trials, reduction_factor, min_epochs, max_epochs, ceil=False, zero_ok=False,
+                     raise_last=True, capped=False, cumulative=False, swapped=False):
+    """The rungs under :func:`dlhelpers.search.halving_schedule`'s rule, or under a known misreading."""
+    sizes, budgets = [n_trials], [min_epochs]
+    for _ in range(100):
+        n, e = sizes[-1], budgets[-1]
+        nxt = -(-n // reduction_factor) if ceil else n // reduction_factor
+        if capped:  # the capped reading: go on until one trial or max_epochs, capping the epochs
+            if n <= 1 or e >= max_epochs:
+                break
+            sizes.append(max(1, nxt))
+            budgets.append(min(max_epochs, e * reduction_factor))
+            continue
+        if e * reduction_factor > max_epochs or (nxt < 1 and not zero_ok) or n == 0:
+            break
+        sizes.append(nxt)
+        budgets.append(e * reduction_factor)
+    if raise_last and not capped:
+        budgets[-1] = max_epochs
+    if cumulative:
+        budgets = list(np.cumsum(budgets))
+    rungs = list(zip(sizes, budgets))
+    return [(b, s) for s, b in rungs] if swapped else rungs
+
+
+def _rungs(got, library_form):
+    """The reader's schedule as a list of (int, int) rungs, or None if it cannot be read as one."""
+    try:
+        if library_form:
+            sizes, budgets = got
+            if len(sizes) != len(budgets):
+                return None
+            got = zip(sizes, budgets)
+        rungs = [tuple(rung) for rung in got]
+        if any(len(r) != 2 for r in rungs):
+            return None
+        return [(int(a), int(b)) for a, b in rungs]
     except (TypeError, ValueError):
         return None
 
 
-def _compare_schedule(got, expected, args):
-    rungs = _rungs(got) if isinstance(got, (list, tuple)) else None
-    if got is None:
-        return "the function returned None (is a `return` missing?)"
-    if rungs is None or any(len(r) != 2 for r in rungs):
-        return "expected a list of (trials, epochs) pairs, one per rung"
-    if rungs == list(expected):
-        return None
-    if len(rungs) != len(expected):
-        return f"{len(rungs)} rungs, expected {len(expected)}"
-    i = next(i for i, (g, e) in enumerate(zip(rungs, expected)) if g != e)
-    return f"rung {i} is {rungs[i]}, expected {expected[i]} (trials, epochs)"
+def _compare_schedule(library_form):
+    def compare(got, expected, args):
+        if got is None:
+            return "the function returned None (is a `return` missing?)"
+        kind = type_problem(got, expected)
+        if kind:
+            return kind
+        rungs = _rungs(got, library_form)
+        if rungs is None:
+            return ("expected (sizes, budgets): two lists of the same length" if library_form
+                    else "expected a list of (trials, epochs) pairs, one per rung")
+        want = _rungs(expected, library_form)
+        if rungs == want:
+            return None
+        if len(rungs) != len(want):
+            return f"{len(rungs)} rungs {rungs}, expected {len(want)}"
+        i = next(i for i, (g, e) in enumerate(zip(rungs, want)) if g != e)
+        return f"rung {i} is {rungs[i]}, expected {want[i]} (trials, epochs)"
+    return compare
 
 
 def check_halving_schedule(fn):
-    """Check ``fn(n_trials, reduction_factor, min_epochs, max_epochs)`` -> list of (trials, epochs) rungs."""
+    """Check a successive-halving schedule against :func:`dlhelpers.search.halving_schedule` (the one
+    rule of the course: rungs continue while eta times the budget fits within max_epochs and at least
+    one trial is left; the last rung's budget is raised to max_epochs).
+
+    Two forms are accepted: ``fn(n_trials, min_epochs, max_epochs, eta) -> (sizes, budgets)`` (the
+    library's own form, two lists of int), or ``fn(n_trials, reduction_factor, min_epochs, max_epochs)``
+    -> list of (trials, epochs) tuples.
+    """
+    library_form = _library_form(fn)
+    if library_form:
+        def reference(n_trials, min_epochs, max_epochs, eta):
+            return search.halving_schedule(n_trials, min_epochs, max_epochs, eta)
+
+        def inputs(rng, trial):
+            n, eta, lo, hi = HALVING_CASES[trial]
+            return n, lo, hi, eta
+
+        def as_case(a):
+            return (a[0], a[3], a[1], a[2])
+        names = ["n_trials", "min_epochs", "max_epochs", "eta"]
+    else:
+        def reference(n_trials, reduction_factor, min_epochs, max_epochs):
+            sizes, budgets = search.halving_schedule(n_trials, min_epochs, max_epochs, reduction_factor)
+            return list(zip(sizes, budgets))
+
+        def inputs(rng, trial):
+            return HALVING_CASES[trial]
+
+        def as_case(a):
+            return tuple(a)
+        names = ["n_trials", "reduction_factor", "min_epochs", "max_epochs"]
+
     def like(**kwargs):
-        return lambda got, exp, a: _rungs(got) == _halving_variant(*a, **kwargs)
+        def matches(got, exp, a):
+            variant = _halving_variant(*as_case(a), **kwargs)
+            return variant != _rungs(exp, library_form) and _rungs(got, library_form) == variant
+        return matches
 
     diagnoses = [
+        (like(zero_ok=True), "a rung with 0 trials: n // eta can be 0; the schedule stops before a rung "
+                             "would have no trial left."),
         (like(swapped=True), "each rung is (trials, epochs): the number of trials first."),
-        (like(ceil=True), "the number of survivors is rounded up; keep the best n // reduction_factor (rounded down)."),
-        (like(cap=False), "the epochs grow past max_epochs: no rung may train longer than max_epochs."),
+        (like(ceil=True), "the number of survivors is rounded up; keep the best n // eta (rounded down)."),
+        (like(raise_last=False), "the last rung trains for max_epochs: the winner gets the full budget "
+                                 "(raise the last rung's epochs to max_epochs)."),
+        (like(capped=True), "a rung is added only while eta times the epochs still fits within max_epochs; "
+                            "capping the epochs at max_epochs adds rungs the budget does not allow."),
         (like(cumulative=True), "the epochs are cumulative; give the epochs each trial trains at that rung."),
-        (like(stop_at_one=False), "the schedule goes on after a single trial is left: stop at the rung with one trial."),
     ]
-    return check_function(fn, halving_schedule, _halving_inputs, name="halving_schedule",
-                          diagnoses=diagnoses, n_trials=len(HALVING_CASES), compare=_compare_schedule)
+    return check_function(fn, reference, inputs, name=getattr(fn, "__name__", "halving_schedule"),
+                          diagnoses=diagnoses, n_trials=len(HALVING_CASES), compare=_compare_schedule(library_form),
+                          exercise="halving_schedule", arg_names=names, stub_of=fn)
