@@ -233,11 +233,18 @@ def test_early_stop_list_is_one_line():
     assert "return a tuple (stop_epoch, best_epoch), not a list" in message
 
 
-def test_regularizer_checker():
-    """One baseline run is cached; each further run takes about 1 s."""
-    result = nb05.check_regularizer({"weight_decay_lambda": 0.01})
-    assert result.passed and "validation" in result.message
+def test_regularizer_checker(monkeypatch):
+    """The baseline's 12 seeds are cached; each further setting takes 12 runs (about 6-12 s)."""
+    result = nb05.check_regularizer({"dropout_ratio": 0.1})
+    assert result.passed and "validation" in result.message and "of 12 seeds" in result.message
+    n = len(nb05.REG_BUDGET["seeds"])
+    base_train, base_val = nb05._runs()
+    # the diagnosis branches, on recorded accuracies (no training)
+    monkeypatch.setitem(nb05._RUNS, (0.3, 0.0), (base_train - 0.5, base_val - 0.3))
     assert "underfits" in likely(nb05.check_regularizer({"weight_decay_lambda": 0.3}))
+    monkeypatch.setitem(nb05._RUNS, (0.0, 0.9), (base_train, base_val + 0.003 + 0.03 * (np.arange(n) % 2 * 2 - 1)))
+    assert "not larger than the seed-to-seed noise" in likely(nb05.check_regularizer({"dropout_ratio": 0.9}))
+    assert "both settings are 0" in likely(nb05.check_regularizer({"dropout_ratio": 0.0}))
     assert "unknown setting(s) 'lambda'" in likely(nb05.check_regularizer({"lambda": 0.1}))
     assert "dropout_ratio must be in [0, 1)" in likely(nb05.check_regularizer({"dropout_ratio": 1.5}))
     assert "the dict is empty" in likely(nb05.check_regularizer({}))

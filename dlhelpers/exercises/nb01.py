@@ -327,9 +327,9 @@ def check_fixed_sigmoid(cls):
     error = rel_error(np.asarray(dx, dtype=float), numeric)
     if error < THRESHOLD:
         return report(True, name, [f"✔ {name}: backward agrees with the numerical gradient "
-                                   f"(relative error < {THRESHOLD:.0e})."], exercise)
+                                   f"(relative error < {THRESHOLD:.0e}".replace("e-0", "e-") + f")."], exercise)
     lines = [f"✘ {name}.backward disagrees with the numerical gradient: relative error {error:.1e} "
-             f"(a correct float64 backward gives < {THRESHOLD:.0e})."]
+             f"(a correct float64 backward gives < {THRESHOLD:.0e}".replace("e-0", "e-") + f")."]
     if close(dx, _backward_of(BuggySigmoid, x, dout)):
         lines.append("Likely mistake: this is still the planted bug; compare each factor with dy/dx = y (1 - y).")
     elif close(dx, dout * (1 - out)):

@@ -210,8 +210,8 @@ def early_stop(val_acc, patience):
 
 
 def regularizer_settings():
-    """Settings that beat the unregularized baseline on validation in the checker's short run."""
-    return {"dropout_ratio": 0.15}
+    """Settings that beat the unregularized baseline on validation over the checker's 12 paired seeds."""
+    return {"dropout_ratio": 0.1}
 
 
 # =========================================================================== notebook 06
