@@ -265,18 +265,20 @@ def timed_out(name, seconds, exercise=None):
                                 "false, e.g. one that a value can never leave)."], exercise)
 
 
-def limited(exercise, seconds=TIME_LIMIT):
-    """Decorator for a ``check_*(obj, ...)`` function: the whole check runs under :func:`time_limit`,
+def limited(exercise, seconds=None):
+    """Decorator for a ``check_*(obj, ...)`` function: the whole check runs under :func:`time_limit`
+    (``seconds``, default :data:`TIME_LIMIT` when called),
     and a leftover ``raise NotImplementedError`` reached in the reader's ``obj`` is reported as such."""
     def decorate(check):
         @functools.wraps(check)
         def wrapped(obj, *args, **kwargs):
             name = getattr(obj, "__name__", exercise)
+            limit = TIME_LIMIT if seconds is None else seconds
             try:
-                with time_limit(seconds):
+                with time_limit(limit):
                     return check(obj, *args, **kwargs)
             except TimeLimitExceeded:
-                return timed_out(name, seconds, exercise)
+                return timed_out(name, limit, exercise)
             except NotImplementedError:
                 return still_raises(obj, name, exercise)
         return wrapped
@@ -507,8 +509,9 @@ def check_function(user_fn, reference_fn, make_inputs, name=None, n_trials=5, se
         return library_refused(owner, name, exercise)
     user = catching(user_fn)
     rng = np.random.default_rng(seed)
+    limit = TIME_LIMIT
     try:
-        with time_limit(TIME_LIMIT):
+        with time_limit(limit):
             for trial in range(n_trials):
                 args = make_inputs(rng, trial)
                 names = arg_names if arg_names is not None else argument_names(reference_fn, len(args))
@@ -528,7 +531,7 @@ def check_function(user_fn, reference_fn, make_inputs, name=None, n_trials=5, se
             else:
                 problem = None
     except TimeLimitExceeded:
-        return timed_out(name, TIME_LIMIT, exercise)
+        return timed_out(name, limit, exercise)
     except NotImplementedError:
         return still_raises(owner, name, exercise)
     if problem:
