@@ -299,7 +299,8 @@ def test_narrow_range_reference_matches_the_search_helper():
     trials = [search.Trial(i, {"lr": v}, i, None, s) for i, (v, s) in enumerate(zip(values, scores))]
     result = search.SearchResult(trials, ranges={"lr": (1e-6, 1e-1)})
     helper = search.narrow_ranges(result, top_k=top_k, margin=margin, move=0)["lr"]
-    assert np.allclose(helper, nb06.narrow_range(values, scores, top_k, margin))
+    from dlhelpers.exercises.references import narrow_range
+    assert np.allclose(helper, narrow_range(values, scores, top_k, margin))
 
 
 def test_update_ratio_checker():
@@ -318,17 +319,27 @@ def test_update_ratio_checker():
 @pytest.mark.parametrize("kwargs, text", [
     ({"swapped": True}, "the number of trials first"),
     ({"ceil": True}, "rounded up"),
-    ({"cap": False}, "grow past max_epochs"),
+    ({"zero_ok": True}, "a rung with 0 trials"),
+    ({"raise_last": False}, "the last rung trains for max_epochs"),
+    ({"capped": True}, "the last rung trains for max_epochs"),   # the former exercise rule
     ({"cumulative": True}, "cumulative"),
 ])
 def test_halving_schedule_checker(kwargs, text):
-    assert nb06.check_halving_schedule(lambda *a: nb06._halving_variant(*a)).passed
-    message = likely(nb06.check_halving_schedule(lambda *a: nb06._halving_variant(*a, **kwargs)))
+    def rungs(n_trials, reduction_factor, min_epochs, max_epochs):
+        return nb06._halving_variant(n_trials, reduction_factor, min_epochs, max_epochs)
+
+    def wrong(n_trials, reduction_factor, min_epochs, max_epochs):
+        return nb06._halving_variant(n_trials, reduction_factor, min_epochs, max_epochs, **kwargs)
+    assert nb06.check_halving_schedule(rungs).passed
+    message = likely(nb06.check_halving_schedule(wrong))
     assert text in message, message
 
 
 def test_halving_schedule_reference_examples():
+    """The one rule: dlhelpers.search.halving_schedule(n_trials, min_epochs, max_epochs, eta)."""
     from dlhelpers.exercises.references import halving_schedule
-    assert halving_schedule(27, 3, 1, 27) == [(27, 1), (9, 3), (3, 9), (1, 27)]
-    assert halving_schedule(20, 2, 1, 8) == [(20, 1), (10, 2), (5, 4), (2, 8)]
-    assert halving_schedule(1, 2, 3, 30) == [(1, 3)]
+    assert halving_schedule(27, 1, 27, 3) == ([27, 9, 3, 1], [1, 3, 9, 27])
+    assert halving_schedule(20, 1, 8, 2) == ([20, 10, 5, 2], [1, 2, 4, 8])
+    assert halving_schedule(1, 3, 30, 2) == ([1], [30])
+    assert halving_schedule(10, 2, 100, 3) == ([10, 3, 1], [2, 6, 100])   # the winner gets max_epochs
+    assert halving_schedule(2, 1, 27, 3) == ([2], [27])                   # never a rung of 0 trials
