@@ -343,3 +343,33 @@ def test_halving_schedule_reference_examples():
     assert halving_schedule(1, 3, 30, 2) == ([1], [30])
     assert halving_schedule(10, 2, 100, 3) == ([10, 3, 1], [2, 6, 100])   # the winner gets max_epochs
     assert halving_schedule(2, 1, 27, 3) == ([2], [27])                   # never a rung of 0 trials
+
+
+# ----------------------------------------------------------------------------- 06: halving with resumed training
+def _halving_loop(from_scratch=False, keep_worst=False, full_budget=False):
+    from dlhelpers import search
+
+    def resumed_halving(configs, train, evaluate, min_epochs, max_epochs, eta):
+        sizes, budgets = search.halving_schedule(len(configs), min_epochs, max_epochs, eta)
+        alive, rungs, states, done = list(range(len(configs))), [], {}, 0
+        for k, budget in enumerate(budgets):
+            scores = {}
+            for i in alive:
+                start = None if from_scratch else states.get(i)
+                epochs = budget if (from_scratch or full_budget) else budget - done
+                states[i] = train(configs[i], epochs, start)
+                scores[i] = evaluate(configs[i], states[i])
+            rungs.append(list(alive))
+            done = budget
+            ranked = sorted(alive, key=lambda i: ((scores[i] if keep_worst else -scores[i]), i))
+            if k + 1 < len(sizes):
+                alive = sorted(ranked[:sizes[k + 1]])
+        return ranked[0], rungs
+    return resumed_halving
+
+
+def test_resumed_halving_checker():
+    assert nb06.check_resumed_halving(_halving_loop()).passed
+    assert "from scratch" in likely(nb06.check_resumed_halving(_halving_loop(from_scratch=True)))
+    assert "WORST" in likely(nb06.check_resumed_halving(_halving_loop(keep_worst=True)))
+    assert "budgets[k] - budgets[k - 1] more" in likely(nb06.check_resumed_halving(_halving_loop(full_budget=True)))

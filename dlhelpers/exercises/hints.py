@@ -158,6 +158,13 @@ HINTS = {
         "Return a list of (trials, epochs) tuples.",
         "the loop ends when trials == 1 or epochs >= max_epochs, after appending that rung.",
     ),
+    "resumed_halving": (
+        "successive halving trains many configs briefly, keeps the best and trains those longer; resuming "
+        "means a survivor continues from the state it reached instead of starting again.",
+        "get (sizes, budgets) from search.halving_schedule; keep a dict index -> state (None at first); at rung "
+        "k train every alive config for the epochs its budget adds, evaluate it, then keep the best sizes[k + 1].",
+        "states[i] = train(configs[i], budgets[k] - budgets[k - 1], states[i]) (budgets[0] at rung 0).",
+    ),
 }
 
 

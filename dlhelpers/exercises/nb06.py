@@ -1,6 +1,7 @@
 """Checkers for notebook 06 (hyperparameter search): log-uniform draws, narrowing a range
 around the best trials, the update-to-weight ratio, and the open task, the successive-halving
-schedule. Each ``check_*`` prints a verdict.
+schedule and the open task's second half, successive halving with resumed training
+(:func:`check_resumed_halving`). Each ``check_*`` prints a verdict.
 
 The log-uniform exercise is called ``log_uniform_draws(rng, low_exp, high_exp, n)`` so that it
 does not shadow :func:`dlhelpers.search.sample_log_uniform` (which takes a dict of ranges);
@@ -11,8 +12,10 @@ import inspect
 import numpy as np
 
 from .. import search
+from . import checker
 from . import references as ref
-from .checker import check_function, close, describe, type_problem
+from .checker import (Raised, TimeLimitExceeded, catching, check_function, close, is_stub, not_attempted, report,
+                      require_callable, short_error, still_raises, time_limit, timed_out, type_problem)
 
 
 
@@ -247,3 +250,127 @@ def check_halving_schedule(fn):
     return check_function(fn, reference, inputs, name=getattr(fn, "__name__", "halving_schedule"),
                           diagnoses=diagnoses, n_trials=len(HALVING_CASES), compare=_compare_schedule(library_form),
                           exercise="halving_schedule", arg_names=names, stub_of=fn)
+
+
+# ----------------------------------------------------------------------------- open task: halving with resumed training
+#: (n_configs, min_epochs, max_epochs, eta) of the resumed-halving check.
+RESUME_CASES = ((27, 1, 27, 3), (10, 2, 100, 3), (16, 1, 8, 2), (5, 1, 9, 3))
+
+
+class _ToyRuns:
+    """Cheap stand-ins for training: a config's score after e epochs is a saturating curve with its own
+    ceiling and speed (curves cross, so early rungs can mislead). A state records whose it is and how
+    many epochs it holds; every call is logged so the check can see resumed or restarted training."""
+
+    def __init__(self, n, seed):
+        rng = np.random.default_rng(seed)
+        self.ceiling = rng.uniform(0.5, 0.95, n)
+        self.speed = rng.uniform(1.0, 20.0, n)
+        self.trained = np.zeros(n, dtype=int)   # epochs of training each config received in all
+        self.fresh = np.zeros(n, dtype=int)     # how often each started from None
+        self.mixed = False                      # a state was handed to another config
+        self.configs = [{"id": i, "lr": float(10.0 ** rng.uniform(-4, -1))} for i in range(n)]
+
+    def train(self, config, epochs, state):
+        i = config["id"]
+        if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
+            raise ValueError(f"epochs must be a whole number >= 0, got {epochs!r}")
+        if state is None:
+            self.fresh[i] += 1
+            start = 0
+        else:
+            if not (isinstance(state, dict) and "config" in state and "epochs" in state):
+                raise TypeError(f"state must be what train returned (or None), got {type(state).__name__}")
+            if state["config"] != i:
+                self.mixed = True
+            start = state["epochs"]
+        self.trained[i] += int(epochs)
+        return {"config": i, "epochs": start + int(epochs)}
+
+    def evaluate(self, config, state):
+        i = config["id"]
+        e = 0 if state is None else state["epochs"]
+        return float(self.ceiling[i] * (1.0 - np.exp(-e / self.speed[i])))
+
+
+def check_resumed_halving(fn):
+    """Check ``fn(configs, train, evaluate, min_epochs, max_epochs, eta) -> (best index, rungs)``:
+    successive halving on the schedule of :func:`dlhelpers.search.halving_schedule`, where each
+    survivor RESUMES from the state its last ``train`` call returned (``net.get_state()`` in the
+    notebook) and trains only the epochs its new budget adds.
+
+    ``train(config, epochs, state)`` trains ``epochs`` more epochs from ``state`` (None: fresh) and
+    returns the new state; ``evaluate(config, state)`` gives the validation score (higher is better);
+    survivors are the best ``sizes[k + 1]`` of rung k (ties: the lower index); ``rungs`` lists the
+    config indices each rung trained. The check runs it on cheap simulated training curves.
+    """
+    name = getattr(fn, "__name__", "resumed_halving")
+    exercise = "resumed_halving"
+    require_callable(fn, name)
+    if is_stub(fn):
+        return not_attempted(name, exercise)
+    user = catching(fn)
+
+    def fail(*lines):
+        return report(False, name, list(lines), exercise)
+
+    try:
+        with time_limit(checker.TIME_LIMIT):
+            for trial, (n, lo, hi, eta) in enumerate(RESUME_CASES):
+                where = f"test {trial + 1}: {n} configs, min_epochs={lo}, max_epochs={hi}, eta={eta}"
+                runs, mine = _ToyRuns(n, seed=trial), _ToyRuns(n, seed=trial)
+                expected = ref.resumed_halving(runs.configs, runs.train, runs.evaluate, lo, hi, eta)
+                got = user(mine.configs, mine.train, mine.evaluate, lo, hi, eta)
+                sizes, budgets = search.halving_schedule(n, lo, hi, eta)
+                if isinstance(got, Raised):
+                    return fail(f"✘ {name} raised {short_error(got.err)} ({where})",
+                                "Likely mistake: call train(config, epochs, state) with the state the previous "
+                                "train call returned for that config (None the first time), and "
+                                "evaluate(config, state) with the state train returned.")
+                if not (isinstance(got, tuple) and len(got) == 2):
+                    return fail(f"✘ {name} must return a tuple (best index, rungs); got "
+                                f"{type(got).__name__} ({where}).")
+                best, rungs = got
+                try:
+                    rungs = [sorted(int(i) for i in rung) for rung in rungs]
+                except (TypeError, ValueError):
+                    return fail(f"✘ {name}: rungs must be a list of lists of config indices ({where}).")
+                if mine.mixed:
+                    return fail(f"✘ {name} resumed a config from another config's state ({where}).",
+                                "Likely mistake: keep one state per config (e.g. a dict index -> state).")
+                if [len(r) for r in rungs] != sizes:
+                    return fail(f"✘ {name} trained {[len(r) for r in rungs]} configs per rung, the schedule says "
+                                f"{sizes} ({where}).",
+                                "Likely mistake: take the rung sizes and budgets from "
+                                "search.halving_schedule(len(configs), min_epochs, max_epochs, eta).")
+                if np.any(mine.fresh > 1):
+                    total = int(mine.trained.sum())
+                    return fail(f"✘ {name} trains survivors from scratch at every rung ({where}): "
+                                f"{total} epochs in all, {int(runs.trained.sum())} when each resumes.",
+                                "Likely mistake: pass the state a config's last train call returned, and train "
+                                "only the epochs its new budget adds (budgets[k] - budgets[k - 1]).")
+                last_rung = {i: k for k, rung in enumerate(rungs) for i in rung}
+                wrong = [i for i, k in last_rung.items() if mine.trained[i] != budgets[k]]
+                if wrong:
+                    i = wrong[0]
+                    return fail(f"✘ {name}: config {i} reached rung {last_rung[i]} ({budgets[last_rung[i]]} epochs) "
+                                f"but was trained {int(mine.trained[i])} epochs in all ({where}).",
+                                "Likely mistake: at rung k a survivor holding budgets[k - 1] epochs trains "
+                                "budgets[k] - budgets[k - 1] more, not budgets[k].")
+                if rungs != expected[1]:
+                    k = next(k for k, (g, e) in enumerate(zip(rungs, expected[1])) if g != e)
+                    text = ("the survivors are the WORST of the previous rung: keep the highest scores."
+                            if k and set(rungs[k]).isdisjoint(expected[1][k]) else
+                            "keep the best sizes[k + 1] configs of rung k by their score after that rung's training "
+                            "(ties: the lower index).")
+                    return fail(f"✘ {name}: rung {k} trained configs {rungs[k]}, expected {expected[1][k]} ({where}).",
+                                f"Likely mistake: {text}")
+                if best != expected[0]:
+                    return fail(f"✘ {name} returned best index {best!r}, expected the config with the highest score "
+                                f"in the last rung ({where}).")
+    except TimeLimitExceeded:
+        return timed_out(name, checker.TIME_LIMIT, exercise)
+    except NotImplementedError:
+        return still_raises(fn, name, exercise)
+    return report(True, name, [f"✔ {name}: the schedule of search.halving_schedule, survivors resumed from their "
+                               f"state, the best kept, on {len(RESUME_CASES)} simulated searches."], exercise)

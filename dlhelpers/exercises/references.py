@@ -238,3 +238,28 @@ def update_ratio(W_before, W_after):
 #: The halving schedule has one rule in the course: the library's own (a reference here would be a
 #: second definition). solution('halving_schedule') prints it.
 from ..search import halving_schedule  # noqa: E402,F401
+
+
+def resumed_halving(configs, train, evaluate, min_epochs, max_epochs, eta):
+    """Successive halving that resumes each survivor from its saved state instead of retraining it.
+
+    train(config, epochs, state) trains ``epochs`` MORE epochs from ``state`` (None: a fresh network)
+    and returns the new state; evaluate(config, state) returns a validation score (higher is better).
+    Rung k trains its trials up to budgets[k] epochs in all and keeps the best sizes[k + 1] (ties: the
+    lower index), with (sizes, budgets) = halving_schedule(len(configs), min_epochs, max_epochs, eta).
+    Returns (index of the best config, the indices each rung trained).
+    """
+    sizes, budgets = halving_schedule(len(configs), min_epochs, max_epochs, eta)
+    states = {i: None for i in range(len(configs))}
+    alive, rungs, done = list(range(len(configs))), [], 0
+    for k, budget in enumerate(budgets):
+        scores = {}
+        for i in alive:
+            states[i] = train(configs[i], budget - done, states[i])
+            scores[i] = evaluate(configs[i], states[i])
+        rungs.append(list(alive))
+        done = budget
+        ranked = sorted(alive, key=lambda i: (-scores[i], i))
+        if k + 1 < len(sizes):
+            alive = sorted(ranked[:sizes[k + 1]])
+    return ranked[0], rungs
