@@ -151,12 +151,13 @@ HINTS = {
         "the numerator is np.linalg.norm of the difference of the two matrices (after minus before).",
     ),
     "halving_schedule": (
-        "each rung trains the surviving trials longer and keeps only the best 1 / reduction_factor "
-        "of them for the next rung.",
-        "start with (n_trials, min_epochs); then repeatedly: trials // reduction_factor (at least 1), "
-        "epochs * reduction_factor (at most max_epochs); stop after the rung with 1 trial or max_epochs. "
-        "Return a list of (trials, epochs) tuples.",
-        "the loop ends when trials == 1 or epochs >= max_epochs, after appending that rung.",
+        "each rung trains the surviving trials eta times longer and keeps only the best 1 / eta of them "
+        "for the next rung; the winner trains for the full max_epochs.",
+        "start with n_trials at min_epochs; add a rung (n // eta trials, eta times the epochs) while eta times "
+        "the epochs still fits within max_epochs and n // eta is at least 1; then raise the last rung's "
+        "epochs to max_epochs.",
+        "add rungs while budgets[-1] * eta <= max_epochs and the next rung keeps at least one trial; "
+        "then raise the last budget to max_epochs.",
     ),
     "resumed_halving": (
         "successive halving trains many configs briefly, keeps the best and trains those longer; resuming "

@@ -16,7 +16,7 @@ import numpy as np
 
 from . import references as ref
 from .checker import (Raised, catching, check_function, is_library_object, is_stub, library_refused,
-                      limited, not_attempted, report, require_callable, short_error)
+                      limited, not_attempted, report, require_callable, short_error, type_problem)
 
 #: (fan_in, fan_out) pairs of the he_init check: 784 x 100 separates He from Glorot by 6 %.
 HE_SIZES = ((784, 100), (100, 500), (300, 300), (64, 256))
@@ -53,6 +53,9 @@ def check_he_init(fn):
             return fail(f"raised {short_error(W.err)} {where}")
         if W is None:
             return fail(f"returned None {where}; is a `return` missing?")
+        kind = type_problem(W, np.empty((1, 1)))
+        if kind:
+            return fail(f"{kind} {where}.")
         try:
             W = np.asarray(W, dtype=np.float64)
         except (TypeError, ValueError):
