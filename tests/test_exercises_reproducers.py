@@ -198,6 +198,7 @@ ROWS = [
     ("S1 one branch unfinished", nb06.check_log_uniform_draws, log_uniform_one_branch_unfinished,
      "still reaches `raise NotImplementedError`", "not attempted"),
     ("U1 early stop shows the curve", nb05.check_early_stop, early_stop_one_late, "val_acc = [0.1, ", None),
+    ("early stop one epoch late", nb05.check_early_stop, early_stop_one_late, "stop epoch is one too high", None),
     ("the rng is shown as a generator", nb06.check_log_uniform_draws,
      lambda rng, lo, hi, n: 10.0 ** rng.uniform(lo, hi, n + 1), "rng = np.random.default_rng(", "int "),
 ]

@@ -111,6 +111,9 @@ def check_early_stop(fn):
          "a tie counts as an improvement (>=); only a strictly better validation accuracy (>) resets the wait."),
         (reads(skip_first=False, late=True),
          "training stops one epoch late: stop as soon as `patience` epochs in a row did not improve."),
+        (lambda got, exp, a: _as_pair(got) == (exp[0] + 1, exp[1]),
+         "the stop epoch is one too high: return the epoch in which the patience ran out (epochs count from "
+         "0, the measurement before training), not that epoch + 1."),
         (reads(skip_first=False, best_is_stop=True),
          "the best epoch is the one with the highest validation accuracy, not the epoch where training stopped."),
     ]
