@@ -195,7 +195,7 @@ def test_momentum_checker():
     assert "not remembered between calls" in likely(nb02.check_momentum(MomentumForgets))
     assert "points uphill" in likely(nb02.check_momentum(MomentumUphill))
     assert "old velocity" in likely(nb02.check_momentum(MomentumLate))
-    assert "cls(lr=..., momentum=...)" in likely(nb02.check_momentum(MomentumWrongSignature))
+    assert "cls(lr, momentum)" in likely(nb02.check_momentum(MomentumWrongSignature))
 
 
 class GoodAdam:

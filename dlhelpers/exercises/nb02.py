@@ -311,14 +311,15 @@ def _contract_diagnoses(signature):
 
 
 def check_momentum(cls, lr=0.1, momentum=0.9):
-    """Check ``cls(lr=..., momentum=...)``: v <- momentum * v - lr * g; W <- W + v, in place."""
+    """Check ``cls(lr, momentum)`` (created positionally and by keyword): v <- momentum * v - lr * g;
+    W <- W + v, in place; ``grads`` unchanged."""
     def reference(problem):
         return _run(_make(ref.MyMomentum, lr=lr, momentum=momentum), problem)
 
     def user(problem):
         return _run(_make(cls, lr=lr, momentum=momentum), problem)
 
-    diagnoses = _contract_diagnoses("cls(lr=..., momentum=...)") + [
+    diagnoses = _contract_diagnoses("cls(lr, momentum) (positional, lr first, or by keyword)") + [
         (lambda got, exp, args: args[0].positional and _same_path(
             got, _run(lambda p: ref.MyMomentum(lr=momentum, momentum=lr), args[0])),
          "the arguments are in the wrong order: the class is created as MyMomentum(lr, momentum), lr first "
@@ -340,7 +341,9 @@ def check_momentum(cls, lr=0.1, momentum=0.9):
 
 
 def check_adam(cls, lr=0.01, beta1=0.9, beta2=0.999):
-    """Check ``cls(lr=..., beta1=..., beta2=...)``: Adam with bias correction, updating in place."""
+    """Check ``cls(lr, beta1, beta2)`` (positionally and by keyword): Adam with bias correction, the step
+    counter t = 1 at the first update, eps = 1e-8 added to sqrt(v_hat) (tested with gradients down to
+    1e-7, where eps matters), updating params in place and leaving grads unchanged."""
     def reference(problem):
         return _run(_make(ref.MyAdam, lr=lr, beta1=beta1, beta2=beta2), problem)
 
@@ -350,7 +353,7 @@ def check_adam(cls, lr=0.01, beta1=0.9, beta2=0.999):
     def adam_like(**kwargs):
         return _like(lambda: _AdamVariant(lr, beta1, beta2, **kwargs))
 
-    diagnoses = _contract_diagnoses("cls(lr=..., beta1=..., beta2=...)") + [
+    diagnoses = _contract_diagnoses("cls(lr, beta1, beta2) (positional, in that order, or by keyword)") + [
         (lambda got, exp, args: isinstance(got, Raised),
          "update raised an error; keep m and v per key (dicts of np.zeros_like arrays) and one step counter t."),
         (adam_like(t0=True),
@@ -396,7 +399,7 @@ def check_lion(cls, lr=0.05, beta1=0.9, beta2=0.99):
             return _make_lion_problem(rng, trial)
         return (_PathProblem(),)
 
-    diagnoses = _contract_diagnoses("cls(lr=..., beta1=..., beta2=...)") + [
+    diagnoses = _contract_diagnoses("cls(lr, beta1, beta2) (positional, in that order, or by keyword)") + [
         (lambda got, exp, args: isinstance(got, Raised),
          "update raised an error; keep m per key in a dict, created with np.zeros_like(params[key])."),
         (_like(lambda: _LionMomentumFirst(lr, beta1, beta2)),
