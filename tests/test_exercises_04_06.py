@@ -233,11 +233,18 @@ def test_early_stop_list_is_one_line():
     assert "return a tuple (stop_epoch, best_epoch), not a list" in message
 
 
-def test_regularizer_checker():
-    """One baseline run is cached; each further run takes about 1 s."""
-    result = nb05.check_regularizer({"weight_decay_lambda": 0.01})
-    assert result.passed and "validation" in result.message
+def test_regularizer_checker(monkeypatch):
+    """The baseline's 12 seeds are cached; each further setting takes 12 runs (about 6-12 s)."""
+    result = nb05.check_regularizer({"dropout_ratio": 0.1})
+    assert result.passed and "validation" in result.message and "of 12 seeds" in result.message
+    n = len(nb05.REG_BUDGET["seeds"])
+    base_train, base_val = nb05._runs()
+    # the diagnosis branches, on recorded accuracies (no training)
+    monkeypatch.setitem(nb05._RUNS, (0.3, 0.0), (base_train - 0.5, base_val - 0.3))
     assert "underfits" in likely(nb05.check_regularizer({"weight_decay_lambda": 0.3}))
+    monkeypatch.setitem(nb05._RUNS, (0.0, 0.9), (base_train, base_val + 0.003 + 0.03 * (np.arange(n) % 2 * 2 - 1)))
+    assert "not larger than the seed-to-seed noise" in likely(nb05.check_regularizer({"dropout_ratio": 0.9}))
+    assert "both settings are 0" in likely(nb05.check_regularizer({"dropout_ratio": 0.0}))
     assert "unknown setting(s) 'lambda'" in likely(nb05.check_regularizer({"lambda": 0.1}))
     assert "dropout_ratio must be in [0, 1)" in likely(nb05.check_regularizer({"dropout_ratio": 1.5}))
     assert "the dict is empty" in likely(nb05.check_regularizer({}))
@@ -292,7 +299,8 @@ def test_narrow_range_reference_matches_the_search_helper():
     trials = [search.Trial(i, {"lr": v}, i, None, s) for i, (v, s) in enumerate(zip(values, scores))]
     result = search.SearchResult(trials, ranges={"lr": (1e-6, 1e-1)})
     helper = search.narrow_ranges(result, top_k=top_k, margin=margin, move=0)["lr"]
-    assert np.allclose(helper, nb06.narrow_range(values, scores, top_k, margin))
+    from dlhelpers.exercises.references import narrow_range
+    assert np.allclose(helper, narrow_range(values, scores, top_k, margin))
 
 
 def test_update_ratio_checker():
@@ -311,17 +319,57 @@ def test_update_ratio_checker():
 @pytest.mark.parametrize("kwargs, text", [
     ({"swapped": True}, "the number of trials first"),
     ({"ceil": True}, "rounded up"),
-    ({"cap": False}, "grow past max_epochs"),
+    ({"zero_ok": True}, "a rung with 0 trials"),
+    ({"raise_last": False}, "the last rung trains for max_epochs"),
+    ({"capped": True}, "the last rung trains for max_epochs"),   # the former exercise rule
     ({"cumulative": True}, "cumulative"),
 ])
 def test_halving_schedule_checker(kwargs, text):
-    assert nb06.check_halving_schedule(lambda *a: nb06._halving_variant(*a)).passed
-    message = likely(nb06.check_halving_schedule(lambda *a: nb06._halving_variant(*a, **kwargs)))
+    def rungs(n_trials, reduction_factor, min_epochs, max_epochs):
+        return nb06._halving_variant(n_trials, reduction_factor, min_epochs, max_epochs)
+
+    def wrong(n_trials, reduction_factor, min_epochs, max_epochs):
+        return nb06._halving_variant(n_trials, reduction_factor, min_epochs, max_epochs, **kwargs)
+    assert nb06.check_halving_schedule(rungs).passed
+    message = likely(nb06.check_halving_schedule(wrong))
     assert text in message, message
 
 
 def test_halving_schedule_reference_examples():
+    """The one rule: dlhelpers.search.halving_schedule(n_trials, min_epochs, max_epochs, eta)."""
     from dlhelpers.exercises.references import halving_schedule
-    assert halving_schedule(27, 3, 1, 27) == [(27, 1), (9, 3), (3, 9), (1, 27)]
-    assert halving_schedule(20, 2, 1, 8) == [(20, 1), (10, 2), (5, 4), (2, 8)]
-    assert halving_schedule(1, 2, 3, 30) == [(1, 3)]
+    assert halving_schedule(27, 1, 27, 3) == ([27, 9, 3, 1], [1, 3, 9, 27])
+    assert halving_schedule(20, 1, 8, 2) == ([20, 10, 5, 2], [1, 2, 4, 8])
+    assert halving_schedule(1, 3, 30, 2) == ([1], [30])
+    assert halving_schedule(10, 2, 100, 3) == ([10, 3, 1], [2, 6, 100])   # the winner gets max_epochs
+    assert halving_schedule(2, 1, 27, 3) == ([2], [27])                   # never a rung of 0 trials
+
+
+# ----------------------------------------------------------------------------- 06: halving with resumed training
+def _halving_loop(from_scratch=False, keep_worst=False, full_budget=False):
+    from dlhelpers import search
+
+    def resumed_halving(configs, train, evaluate, min_epochs, max_epochs, eta):
+        sizes, budgets = search.halving_schedule(len(configs), min_epochs, max_epochs, eta)
+        alive, rungs, states, done = list(range(len(configs))), [], {}, 0
+        for k, budget in enumerate(budgets):
+            scores = {}
+            for i in alive:
+                start = None if from_scratch else states.get(i)
+                epochs = budget if (from_scratch or full_budget) else budget - done
+                states[i] = train(configs[i], epochs, start)
+                scores[i] = evaluate(configs[i], states[i])
+            rungs.append(list(alive))
+            done = budget
+            ranked = sorted(alive, key=lambda i: ((scores[i] if keep_worst else -scores[i]), i))
+            if k + 1 < len(sizes):
+                alive = sorted(ranked[:sizes[k + 1]])
+        return ranked[0], rungs
+    return resumed_halving
+
+
+def test_resumed_halving_checker():
+    assert nb06.check_resumed_halving(_halving_loop()).passed
+    assert "from scratch" in likely(nb06.check_resumed_halving(_halving_loop(from_scratch=True)))
+    assert "WORST" in likely(nb06.check_resumed_halving(_halving_loop(keep_worst=True)))
+    assert "budgets[k] - budgets[k - 1] more" in likely(nb06.check_resumed_halving(_halving_loop(full_budget=True)))

@@ -8,8 +8,13 @@ body is ``...``, ``pass``, ``return None`` or ``raise NotImplementedError``) is 
 passes a strict output comparison.
 """
 import ast
+import contextlib
+import copy
+import functools
 import inspect
+import signal
 import textwrap
+import threading
 
 import numpy as np
 
@@ -17,6 +22,10 @@ from .hints import first_hint
 
 #: Longest error text quoted from a reader's exception (longer texts are cut, never dumped).
 MAX_ERROR_CHARS = 160
+#: Seconds a check may spend in the reader's code before it is stopped as an endless loop.
+TIME_LIMIT = 5.0
+#: Lists of at most this many numbers are shown in full when a test input is reported.
+MAX_LISTED = 60
 
 
 class CheckResult:
@@ -143,11 +152,47 @@ def is_stub(obj):
     return False
 
 
+def is_library_object(obj):
+    """True if ``obj`` is the course library's own function or class (not an exercise's reference):
+    what a name still holds when the reader skipped the stub cell (01 imports its losses)."""
+    module = getattr(obj, "__module__", "") or ""
+    return module.startswith("dlhelpers.") and not module.startswith("dlhelpers.exercises")
+
+
+def library_refused(obj, name, exercise=None):
+    """The verdict for the library's own object passed to a check."""
+    where = f"{obj.__module__}.{getattr(obj, '__qualname__', name)}"
+    return report(False, name, [f"✘ {name} is the library's own {where}, not your code: run your exercise "
+                                "cell (the one that defines it) first, then this check."], exercise)
+
+
 def require_callable(obj, name):
     """Raise TypeError unless ``obj`` (what the reader passed to a checker) can be called."""
     if not callable(obj):
         raise TypeError(f"the checker expects your {name} itself (a function or class, passed without "
                         f"calling it), got {describe(obj)}")
+
+
+def _has_source(obj):
+    """True if the source of ``obj`` (function, or every method of a class) can be read."""
+    if inspect.isclass(obj):
+        methods = [f for f in vars(obj).values() if inspect.isfunction(f)]
+        return bool(methods) and all(_function_is_stub(f) is not None for f in methods)
+    return (inspect.isfunction(obj) or inspect.ismethod(obj)) and _function_is_stub(obj) is not None
+
+
+def still_raises(obj, name, exercise=None):
+    """The result for code that raised NotImplementedError although it is not a bare stub.
+
+    ``obj`` is the reader's function or class. If its source is readable (so :func:`is_stub` could
+    judge it and found real code), the reader wrote something and still reaches a leftover
+    ``raise NotImplementedError``: that is said plainly. Otherwise it counts as not attempted.
+    """
+    if obj is not None and _has_source(obj):
+        return report(False, name, [f"✘ {name}: your code still reaches `raise NotImplementedError`.",
+                                    "Delete the stub's `raise NotImplementedError` line (or the branch "
+                                    "that raises it) once your code is written above it."], exercise)
+    return not_attempted(name, exercise)
 
 
 def not_attempted(name, exercise=None):
@@ -173,17 +218,150 @@ def report(passed, name, lines, exercise=None):
     return result
 
 
+# --------------------------------------------------------------------------- time limit
+class TimeLimitExceeded(BaseException):
+    """Raised inside the reader's code when a check runs out of time (a BaseException, so that an
+    ``except Exception`` in the reader's code cannot swallow it)."""
+
+
+_LIMIT = {"depth": 0}
+
+
+@contextlib.contextmanager
+def time_limit(seconds=TIME_LIMIT):
+    """Stop the enclosed code with :class:`TimeLimitExceeded` after ``seconds`` (wall clock).
+
+    Works where signals do (the main thread on Linux and macOS: Jupyter kernels, pytest); elsewhere
+    the code runs without a limit. Nested limits share the outermost one.
+    """
+    usable = (seconds is not None and hasattr(signal, "setitimer")
+              and threading.current_thread() is threading.main_thread())
+    if not usable or _LIMIT["depth"]:
+        _LIMIT["depth"] += 1
+        try:
+            yield
+        finally:
+            _LIMIT["depth"] -= 1
+        return
+
+    def stop(signum, frame):
+        raise TimeLimitExceeded(seconds)
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    _LIMIT["depth"] += 1
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        _LIMIT["depth"] -= 1
+
+
+def timed_out(name, seconds, exercise=None):
+    """The verdict for code stopped by :func:`time_limit`."""
+    return report(False, name, [f"✘ {name}: still running after {seconds:g} s, so the check stopped it.",
+                                "Likely mistake: an endless loop (a `while` condition that never becomes "
+                                "false, e.g. one that a value can never leave)."], exercise)
+
+
+def limited(exercise, seconds=None):
+    """Decorator for a ``check_*(obj, ...)`` function: the whole check runs under :func:`time_limit`
+    (``seconds``, default :data:`TIME_LIMIT` when called),
+    and a leftover ``raise NotImplementedError`` reached in the reader's ``obj`` is reported as such."""
+    def decorate(check):
+        @functools.wraps(check)
+        def wrapped(obj, *args, **kwargs):
+            name = getattr(obj, "__name__", exercise)
+            limit = TIME_LIMIT if seconds is None else seconds
+            try:
+                with time_limit(limit):
+                    return check(obj, *args, **kwargs)
+            except TimeLimitExceeded:
+                return timed_out(name, limit, exercise)
+            except NotImplementedError:
+                return still_raises(obj, name, exercise)
+        return wrapped
+    return decorate
+
+
+# --------------------------------------------------------------------------- inputs the reader passed in
+def changed_input(before, after, names):
+    """Name of the first argument the reader's code changed in place, or None.
+
+    ``before`` is a deep copy of the arguments taken before the call, ``after`` the arguments the
+    call received; arrays are compared exactly (NaN equal to NaN), containers element by element.
+    """
+    for i, (b, a) in enumerate(zip(before, after)):
+        label = names[i] if i < len(names) else f"argument {i + 1}"
+        where = _changed_where(b, a)
+        if where is not None:
+            return label + where
+    return None
+
+
+def _changed_where(b, a):
+    """'' if ``a`` differs from ``b`` at the top, '[key]...' for a nested difference, None if equal."""
+    if isinstance(b, np.ndarray):
+        same = (isinstance(a, np.ndarray) and a.shape == b.shape and a.dtype == b.dtype
+                and np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
+        return None if same else ""
+    if isinstance(b, dict):
+        if not isinstance(a, dict) or set(a) != set(b):
+            return ""
+        for key in b:
+            inner = _changed_where(b[key], a[key])
+            if inner is not None:
+                return f"[{key!r}]{inner}"
+        return None
+    if isinstance(b, (list, tuple)):
+        if type(a) is not type(b) or len(a) != len(b):
+            return ""
+        for i, (bi, ai) in enumerate(zip(b, a)):
+            inner = _changed_where(bi, ai)
+            if inner is not None:
+                return f"[{i}]{inner}"
+        return None
+    if hasattr(b, "__dict__") and not isinstance(b, type) and not isinstance(b, np.random.Generator):
+        return _changed_where(vars(b), vars(a)) if hasattr(a, "__dict__") else ""
+    return None
+
+
+def in_place_line(label):
+    """The failure line for an input changed in place."""
+    base = label.split("[")[0]
+    return (f"your code changed its input `{label}` in place; the caller's array must come back "
+            f"unchanged (in a network it is the previous layer's output). Compute new arrays "
+            f"(`d = {base} - ...`, `{base} * mask`) instead of `{base} -= ...`, `{base}[...] = ...` or `{base} /= ...`.")
+
+
+def argument_names(fn, n):
+    """Parameter names of ``fn`` (the first ``n``), or an empty list when they cannot be read."""
+    try:
+        names = list(inspect.signature(fn).parameters)
+    except (TypeError, ValueError):
+        return []
+    return names[:n]
+
+
 # --------------------------------------------------------------------------- comparing values
 def describe(value):
     """A one-line description of a value: its type and shape, never its contents."""
     if isinstance(value, np.ndarray):
         return f"array of shape {value.shape}, dtype {value.dtype}"
     if isinstance(value, (list, tuple)):
+        if 0 < len(value) <= MAX_LISTED and all(isinstance(v, (int, float, np.number)) and not isinstance(v, bool)
+                                                for v in value):
+            return "[" + ", ".join(f"{float(v):g}" if isinstance(v, (float, np.floating)) else str(v)
+                                   for v in value) + "]"
         return f"{type(value).__name__} of {len(value)} values"
     if isinstance(value, Raised):
         return repr(value)
+    if type(value).__repr__ not in (int.__repr__, float.__repr__, bool.__repr__, object.__repr__) and \
+            not isinstance(value, np.number) and type(value).__module__ != "builtins":
+        return repr(value)  # the checkers' own input records describe themselves
     if isinstance(value, (int, float, np.number, bool, type(None))):
-        return f"{type(value).__name__} {value!r}"
+        return str(value)
     if type(value).__repr__ is not object.__repr__:  # the checkers' own input records describe themselves
         return repr(value)
     return type(value).__name__
@@ -198,10 +376,53 @@ def _first_difference(got, expected, rtol, atol):
     return f"{where} is {float(g):.6g}, expected {float(e):.6g}"
 
 
+def _is_number(value):
+    return (isinstance(value, (int, float, np.number)) and not isinstance(value, bool)) or (
+        isinstance(value, np.ndarray) and value.ndim == 0)
+
+
+def type_problem(got, expected, where="it"):
+    """None if ``got`` has the kind of ``expected`` (one rule for every exercise), else what is wrong.
+
+    An array answer must be a NumPy array (a list is refused), a tuple a tuple, a list a list, and a
+    number any real number (Python or NumPy scalar, or a 0-d array); containers are compared element by
+    element. Values are not compared here.
+    """
+    if isinstance(expected, np.ndarray) and expected.ndim > 0:
+        if isinstance(got, (list, tuple)):
+            return (f"{where} returned a {type(got).__name__}; return a NumPy array (compute with array "
+                    f"operations, or wrap the result in np.asarray(...))")
+        return None
+    if isinstance(expected, tuple):
+        if isinstance(got, list) and len(got) == len(expected):
+            return (f"{where} returned a list of {len(got)} values; return a tuple instead "
+                    f"(`return a, b` with a comma, not `return [a, b]`)")
+        if not isinstance(got, tuple) or len(got) != len(expected):
+            return f"expected {'' if where == 'it' else where + ' to be '}a tuple of {len(expected)} values, got {describe(got)}"
+    elif isinstance(expected, list):
+        if not isinstance(got, list):
+            return f"expected {'' if where == 'it' else where + ' to be '}a list, got {describe(got)}"
+        if len(got) != len(expected):
+            return None  # the values differ; compare_outputs says how
+    else:
+        return None
+    for i, (g, e) in enumerate(zip(got, expected)):
+        label = f"output {i}" if isinstance(expected, tuple) else f"item {i}"
+        if isinstance(e, tuple) and isinstance(g, list):
+            return f"{label} is a list; make each item a tuple, e.g. (trials, epochs)"
+        problem = type_problem(g, e, label)
+        if problem:
+            return problem
+    return None
+
+
 def compare_outputs(got, expected, rtol=1e-5, atol=1e-7):
     """None if ``got`` matches ``expected`` (arrays, scalars or tuples of them), else one line saying what differs."""
     if isinstance(got, Raised):
         return f"it raised {short_error(got.err)}"
+    kind = type_problem(got, expected)
+    if kind:
+        return kind
     if isinstance(expected, tuple):
         if isinstance(got, list) and len(got) == len(expected):
             return (f"it returned a list of {len(got)} values; return a tuple instead "
@@ -232,11 +453,21 @@ def compare_outputs(got, expected, rtol=1e-5, atol=1e-7):
 
 
 def _copied(args):
-    return [np.copy(a) if isinstance(a, np.ndarray) else a for a in args]
+    return copy.deepcopy(list(args))
+
+
+def describe_inputs(args, names):
+    """The test inputs on one line, by name where known: ``y = array of shape (4, 10), ...``."""
+    parts = []
+    for i, a in enumerate(args):
+        label = names[i] if i < len(names) else None
+        parts.append(f"{label} = {describe(a)}" if label else describe(a))
+    return ", ".join(parts)
 
 
 def check_function(user_fn, reference_fn, make_inputs, name=None, n_trials=5, seed=0,
-                   diagnoses=(), rtol=1e-5, atol=1e-7, exercise=None, compare=None, stub_of=None):
+                   diagnoses=(), rtol=1e-5, atol=1e-7, exercise=None, compare=None, stub_of=None,
+                   arg_names=None):
     """Run ``user_fn`` and ``reference_fn`` on the same random inputs and print a verdict.
 
     Parameters
@@ -244,7 +475,7 @@ def check_function(user_fn, reference_fn, make_inputs, name=None, n_trials=5, se
     user_fn, reference_fn : callable(*args)
         ``user_fn`` may raise: the error becomes a :class:`Raised` value that diagnoses can test.
     make_inputs : callable(rng, trial) -> tuple of arguments
-        Fresh arguments per trial (each function gets copies, so in-place edits cannot leak).
+        Fresh arguments per trial (each function gets deep copies).
     diagnoses : sequence of (predicate, text)
         ``predicate(got, expected, args)`` returns True when ``got`` shows this known mistake;
         the first that matches is printed (``text`` may be a callable(got, args) -> str). A
@@ -256,6 +487,13 @@ def check_function(user_fn, reference_fn, make_inputs, name=None, n_trials=5, se
         Key of the exercise in :mod:`dlhelpers.exercises.hints` (default ``name``).
     stub_of : object, optional
         The reader's function or class, to detect an unfilled stub (default ``user_fn``).
+    arg_names : list of str, optional
+        Names of the test inputs in reports (default: the reference's parameter names).
+
+    Every check, one rule: the reader's code gets deep copies of the inputs, which must come back
+    unchanged (an input changed in place fails); the answer must be of the reference's kind
+    (:func:`type_problem`); the whole check runs under :data:`TIME_LIMIT` seconds; code that still
+    reaches a leftover ``raise NotImplementedError`` is told so.
 
     Returns
     -------
@@ -263,30 +501,49 @@ def check_function(user_fn, reference_fn, make_inputs, name=None, n_trials=5, se
     """
     name = name or getattr(user_fn, "__name__", "your function")
     exercise = exercise or name
-    require_callable(stub_of if stub_of is not None else user_fn, name)
-    if is_stub(stub_of if stub_of is not None else user_fn):
+    owner = stub_of if stub_of is not None else user_fn
+    require_callable(owner, name)
+    if is_stub(owner):
         return not_attempted(name, exercise)
+    if is_library_object(owner) and owner is not reference_fn:
+        return library_refused(owner, name, exercise)
     user = catching(user_fn)
     rng = np.random.default_rng(seed)
-    for trial in range(n_trials):
-        args = make_inputs(rng, trial)
-        expected = reference_fn(*_copied(args))
-        try:
-            got = user(*_copied(args))
-        except NotImplementedError:
-            return not_attempted(name, exercise)
-        problem = compare(got, expected, args) if compare else compare_outputs(got, expected, rtol, atol)
-        if problem:
-            shapes = ", ".join(describe(a) for a in args)
-            lines = [f"✘ {name} differs from the reference on test {trial + 1} of {n_trials}",
-                     f"inputs: {shapes}", problem]
-            for predicate, text in diagnoses:
-                try:
-                    matched = predicate(got, expected, args)
-                except Exception:
-                    matched = False
-                if matched:
-                    lines.append("Likely mistake: " + (text(got, args) if callable(text) else text))
+    limit = TIME_LIMIT
+    try:
+        with time_limit(limit):
+            for trial in range(n_trials):
+                args = make_inputs(rng, trial)
+                names = arg_names if arg_names is not None else argument_names(reference_fn, len(args))
+                expected = reference_fn(*_copied(args))
+                before, given = _copied(args), _copied(args)
+                got = user(*given)
+                changed = changed_input(before, given, names)
+                if changed is not None:
+                    return report(False, name, [f"✘ {name} changed an input in place (test {trial + 1} of {n_trials})",
+                                                f"inputs: {describe_inputs(args, names)}",
+                                                "Likely mistake: " + in_place_line(changed)], exercise)
+                kind = None if isinstance(got, Raised) else type_problem(got, expected)
+                problem = kind or (compare(got, expected, args) if compare
+                                   else compare_outputs(got, expected, rtol, atol))
+                if problem:
                     break
-            return report(False, name, lines, exercise)
+            else:
+                problem = None
+    except TimeLimitExceeded:
+        return timed_out(name, limit, exercise)
+    except NotImplementedError:
+        return still_raises(owner, name, exercise)
+    if problem:
+        lines = [f"✘ {name} differs from the reference on test {trial + 1} of {n_trials}",
+                 f"inputs: {describe_inputs(args, names)}", problem]
+        for predicate, text in diagnoses:
+            try:
+                matched = predicate(got, expected, args)
+            except Exception:
+                matched = False
+            if matched:
+                lines.append("Likely mistake: " + (text(got, args) if callable(text) else text))
+                break
+        return report(False, name, lines, exercise)
     return report(True, name, [f"✔ {name} matches the reference on {n_trials} random tests."], exercise)

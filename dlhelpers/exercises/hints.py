@@ -70,8 +70,9 @@ HINTS = {
     "leaky_he_std": (
         "He's argument: choose the std so that each layer keeps the variance of its input. For "
         "Leaky ReLU, the negative half of z is not zeroed but scaled by a.",
-        "for symmetric z: E[leaky(z)^2] = (1 + a^2) / 2 * Var(z). Require n_in * std^2 * (1 + a^2) / 2 = 1 "
-        "and solve for std; a = 0 must give He's sqrt(2 / n_in).",
+        "split a symmetric z into its positive and negative halves (each carries half of E[z^2]); write "
+        "E[leaky(z)^2] as a multiple of Var(z), require n_in * std^2 * (that multiple) = 1 and solve for "
+        "std. Check: a = 0 must give He's sqrt(2 / n_in), a = 1 Xavier's sqrt(1 / n_in).",
         "std = sqrt(2 / ((1 + a**2) * n_in)): note a squared, not a.",
     ),
     # ----------------------------------------------------------------- notebook 04
@@ -126,9 +127,10 @@ HINTS = {
         "the baseline learns its 300 images by heart (train 1.000); a regularizer that narrows the "
         "train-validation gap without making the net underfit raises validation accuracy.",
         "return a dict with the keys weight_decay_lambda and/or dropout_ratio; the checker trains the "
-        "same net twice on the same seed and compares validation accuracy.",
-        "mild settings win here: dropout_ratio around 0.05-0.2, or weight_decay_lambda around 0.003-0.01; "
-        "0.1 and above underfits in 100 epochs.",
+        "net on 12 seeds without and with your settings (the same seeds) and needs a mean gain in "
+        "validation accuracy above 0.5 points and above 3 standard errors.",
+        "a mild dropout_ratio (about 0.1) wins clearly here; weight decay alone stays within the seed-to-seed "
+        "noise at 100 epochs, and 0.1 or more of either underfits.",
     ),
     # ----------------------------------------------------------------- notebook 06
     "log_uniform_draws": (
@@ -149,12 +151,20 @@ HINTS = {
         "the numerator is np.linalg.norm of the difference of the two matrices (after minus before).",
     ),
     "halving_schedule": (
-        "each rung trains the surviving trials longer and keeps only the best 1 / reduction_factor "
-        "of them for the next rung.",
-        "start with (n_trials, min_epochs); then repeatedly: trials // reduction_factor (at least 1), "
-        "epochs * reduction_factor (at most max_epochs); stop after the rung with 1 trial or max_epochs. "
-        "Return a list of (trials, epochs) tuples.",
-        "the loop ends when trials == 1 or epochs >= max_epochs, after appending that rung.",
+        "each rung trains the surviving trials eta times longer and keeps only the best 1 / eta of them "
+        "for the next rung; the winner trains for the full max_epochs.",
+        "start with n_trials at min_epochs; add a rung (n // eta trials, eta times the epochs) while eta times "
+        "the epochs still fits within max_epochs and n // eta is at least 1; then raise the last rung's "
+        "epochs to max_epochs.",
+        "add rungs while budgets[-1] * eta <= max_epochs and the next rung keeps at least one trial; "
+        "then raise the last budget to max_epochs.",
+    ),
+    "resumed_halving": (
+        "successive halving trains many configs briefly, keeps the best and trains those longer; resuming "
+        "means a survivor continues from the state it reached instead of starting again.",
+        "get (sizes, budgets) from search.halving_schedule; keep a dict index -> state (None at first); at rung "
+        "k train every alive config for the epochs its budget adds, evaluate it, then keep the best sizes[k + 1].",
+        "states[i] = train(configs[i], budgets[k] - budgets[k - 1], states[i]) (budgets[0] at rung 0).",
     ),
 }
 

@@ -9,9 +9,10 @@
 """
 import numpy as np
 
+from ..gradcheck import THRESHOLD, numerical_gradient, rel_error
 from . import references as ref
-from .checker import (Raised, check_function, close, is_stub,
-                      not_attempted, part, report, require_callable, short_error)
+from .checker import (Raised, changed_input, check_function, close, in_place_line, is_library_object, is_stub,
+                      library_refused, limited, not_attempted, part, report, require_callable, short_error)
 
 #: Interval of small constants that keep log(0) finite and are accepted as "the delta":
 #: np.log(y + d) or np.log(np.clip(y, d, 1)) with d in [DELTA_MIN, DELTA_MAX].
@@ -66,12 +67,12 @@ def check_mean_squared_error(fn):
         (lambda got, exp, args: np.isclose(_ratio(got, exp), 0.2),
          "np.mean over all entries without the 1/2: sum over classes, halve, then divide by N."),
         (lambda got, exp, args: _scalar(got) is None,
-         "the result is not one number; sum over the classes and the batch."),
+         "the result is not one number: sum over the classes, halve, and average over the N samples."),
         (lambda got, exp, args: np.isclose(_scalar(got), np.sqrt(np.sum((args[0] - args[1]) ** 2)) / 2 / n_of(args)),
          "the differences are not squared element by element: use (y - t) ** 2, not a norm."),
     ]
     return check_function(fn, ref.mean_squared_error, make_inputs, name="mean_squared_error",
-                          diagnoses=diagnoses)
+                          diagnoses=diagnoses, stub_of=fn)
 
 
 # --------------------------------------------------------------------------- cross-entropy
@@ -144,6 +145,15 @@ def check_cross_entropy_error(fn):
         value = _scalar(got)
         return value is not None and np.isclose(value, -np.sum(np.log(y + 1e-7)) / len(y), rtol=1e-4)
 
+    def over_all_entries(got, exp, args):  # np.mean over the N x C entries of t * log(y)
+        return np.isclose(_ratio(got, exp), 1.0 / args[0].shape[1], rtol=1e-3)
+
+    def every_row_every_label(got, exp, args):  # y[:, t] is (N, N): every row at every sample's label
+        y, labels, value = args[0], _labels_of(args), _scalar(got)
+        if value is None or len(y) < 2:
+            return False
+        return any(np.isclose(value, -np.mean(np.log(y[:, labels] + d)), rtol=1e-4) for d in (1e-7, DELTA_MIN, DELTA_MAX))
+
     def base_10(got, exp, args):
         return np.isclose(_ratio(got, exp), 1 / np.log(10), rtol=1e-4)
 
@@ -161,6 +171,10 @@ def check_cross_entropy_error(fn):
         (summed, "the sum is not divided by the batch size N: report the mean loss per sample."),
         (all_classes, "you summed log y over every class; only the true class counts (t_k = 0 elsewhere)."),
         (base_10, "that is log base 10 (np.log10); cross-entropy uses the natural log, np.log."),
+        (over_all_entries, "you averaged over all N * C entries (np.mean of t * log y): sum over the classes, "
+                           "then average over the N samples only."),
+        (every_row_every_label, "y[:, t] picks, for EVERY row, the columns of all the labels (an N x N array); "
+                                "pick one entry per row: y[np.arange(N), t]."),
         (big_delta, "the delta is too large: it changes the loss of a confident mistake; use 1e-7."),
         (lambda got, exp, args: _scalar(got) is None,
          "the result has one value per sample or per class; average over the batch to get one number."),
@@ -227,73 +241,99 @@ class BuggySigmoid:
         return dout * (1.0 + self.out) * self.out
 
 
-def _layer_errors(layer_cls, x, dout, h=1e-5):
-    """(forward output, backward output, numerical dx) for a fresh ``layer_cls()`` on float64 x."""
+def _numerical_dx(layer_cls, x, dout):
+    """Numerical gradient of sum(forward(x) * dout) for a fresh ``layer_cls()`` (central differences
+    of :func:`dlhelpers.gradcheck.numerical_gradient`, float64)."""
+    return numerical_gradient(lambda x_: float(np.sum(layer_cls().forward(x_, train_flg=True) * dout)), x.copy())
+
+
+def _backward_of(layer_cls, x, dout):
     layer = layer_cls()
-    out = layer.forward(x.copy(), train_flg=True)
-    dx = layer.backward(dout.copy())
-    numeric = np.zeros_like(x)
-    for i in range(x.size):
-        xp, xm = x.copy(), x.copy()
-        xp.flat[i] += h
-        xm.flat[i] -= h
-        numeric.flat[i] = (np.sum(layer_cls().forward(xp, train_flg=True) * dout)
-                           - np.sum(layer_cls().forward(xm, train_flg=True) * dout)) / (2 * h)
-    return out, dx, numeric
+    layer.forward(x.copy(), train_flg=True)
+    return layer.backward(dout.copy())
 
 
-def _rel_error(a, b):
-    return float(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))))
-
-
+@limited("FixedSigmoid")
 def check_fixed_sigmoid(cls):
     """Check the class ``cls`` (your FixedSigmoid): forward is the sigmoid, also for large |x|, and
-    backward agrees with the numerical gradient (float64, relative error < 1e-7).
+    backward agrees with the numerical gradient (float64, :func:`dlhelpers.gradcheck.rel_error` below
+    :data:`dlhelpers.gradcheck.THRESHOLD`). Inputs must come back unchanged.
 
     ``cls`` must conform to the following API: ``cls()`` takes no arguments;
-    ``forward(x, train_flg=False)`` returns an array shaped like x; ``backward(dout)`` returns dx.
+    ``forward(x, train_flg=False)`` returns an array shaped like x and keeps what backward needs;
+    ``backward(dout)`` returns dx.
     """
     name = getattr(cls, "__name__", "FixedSigmoid")
+    exercise = "FixedSigmoid"
+
+    def fail(*lines):
+        return report(False, name, list(lines), exercise)
+
     if cls is BuggySigmoid:
-        return report(False, name, [f"✘ {name}: that is the buggy class itself; write your own fixed copy."],
-                      "FixedSigmoid")
+        return fail(f"✘ {name}: that is the buggy class itself; write your own fixed copy.")
     require_callable(cls, name)
     if is_stub(cls):
-        return not_attempted(name, "FixedSigmoid")
+        return not_attempted(name, exercise)
+    if is_library_object(cls):
+        return library_refused(cls, name, exercise)
     rng = np.random.default_rng(0)
     x = rng.normal(0.0, 2.0, (4, 5))
     dout = rng.standard_normal((4, 5))
     try:
-        out, dx, numeric = _layer_errors(cls, x, dout)
-        _, buggy_dx, _ = _layer_errors(BuggySigmoid, x, dout)
-        with np.errstate(over="ignore"):
-            wide = cls().forward(np.array([[-800.0, -30.0, 0.0, 30.0, 800.0]]), train_flg=False)
+        layer = cls()
     except NotImplementedError:
-        return not_attempted(name, "FixedSigmoid")
+        raise
     except Exception as err:
-        return report(False, name, [f"✘ {name} raised {short_error(err)}",
-                                    "cls() must work without arguments and have forward(x, train_flg=False) "
-                                    "and backward(dout)."], "FixedSigmoid")
+        return fail(f"✘ {name}() raised {short_error(err)}",
+                    "cls() must work without arguments (the layer has no parameters).")
+    x_in = x.copy()
+    try:
+        out = layer.forward(x_in, train_flg=True)
+    except NotImplementedError:
+        raise
+    except Exception as err:
+        return fail(f"✘ {name}.forward(x, train_flg=True) raised {short_error(err)}",
+                    "forward(x, train_flg=False) takes the input array (and the flag) and returns the sigmoid of x.")
+    if changed_input([x], [x_in], ["x"]):
+        return fail(f"✘ {name}.forward changed its input x in place.", "Likely mistake: " + in_place_line("x"))
     if not close(out, ref.FixedSigmoid().forward(x)):
-        return report(False, name, [f"✘ {name}.forward is not the sigmoid 1 / (1 + exp(-x)).",
-                                    "Keep BuggySigmoid's forward: only its backward has the bug."], "FixedSigmoid")
-    if not (np.all(np.isfinite(wide)) and close(wide, ref.FixedSigmoid().forward(
-            np.array([[-800.0, -30.0, 0.0, 30.0, 800.0]])), atol=1e-12)):
-        return report(False, name, [f"✘ {name}.forward gives NaN or a wrong value for |x| up to 800; "
-                                    "keep the stable form of BuggySigmoid's forward."], "FixedSigmoid")
-    if np.shape(dx) != x.shape:
-        return report(False, name, [f"✘ {name}.backward returned shape {np.shape(dx)}, expected {x.shape}."],
-                      "FixedSigmoid")
-    error = _rel_error(np.asarray(dx, dtype=float), numeric)
-    if error < 1e-7:
+        return fail(f"✘ {name}.forward is not the sigmoid 1 / (1 + exp(-x)).",
+                    "Keep BuggySigmoid's forward: only its backward has the bug.")
+    wide_x = np.array([[-800.0, -30.0, 0.0, 30.0, 800.0]])
+    with np.errstate(over="ignore"):
+        wide = cls().forward(wide_x.copy(), train_flg=False)
+    if not (np.all(np.isfinite(wide)) and close(wide, ref.FixedSigmoid().forward(wide_x), atol=1e-12)):
+        return fail(f"✘ {name}.forward gives NaN or a wrong value for |x| up to 800; "
+                    "keep the stable form of BuggySigmoid's forward.")
+    d_in = dout.copy()
+    try:
+        dx = layer.backward(d_in)
+    except NotImplementedError:
+        raise
+    except Exception as err:
+        lines = [f"✘ {name}.backward(dout) raised {short_error(err)} (after forward on a (4, 5) batch)"]
+        if hasattr(layer, "out") and getattr(layer, "out") is None:
+            lines.append("Likely mistake: forward does not store its output: self.out is still None when backward "
+                         "reads it. Keep `self.out = ...` in forward, as BuggySigmoid does.")
+        else:
+            lines.append("Likely mistake: backward must use only what forward stored (self.out) and dout.")
+        return fail(*lines)
+    if changed_input([dout], [d_in], ["dout"]):
+        return fail(f"✘ {name}.backward changed its input dout in place.", "Likely mistake: " + in_place_line("dout"))
+    if isinstance(dx, (list, tuple)) or np.shape(dx) != x.shape:
+        return fail(f"✘ {name}.backward returned {np.shape(dx) if not isinstance(dx, (list, tuple)) else type(dx).__name__}, "
+                    f"expected an array of shape {x.shape}.")
+    numeric = _numerical_dx(cls, x, dout)
+    error = rel_error(np.asarray(dx, dtype=float), numeric)
+    if error < THRESHOLD:
         return report(True, name, [f"✔ {name}: backward agrees with the numerical gradient "
-                                   f"(relative error {error:.0e} < 1e-7)."], "FixedSigmoid")
+                                   f"(relative error < {THRESHOLD:.0e}".replace("e-0", "e-") + f")."], exercise)
     lines = [f"✘ {name}.backward disagrees with the numerical gradient: relative error {error:.1e} "
-             "(a correct float64 backward gives < 1e-7)."]
-    if close(dx, buggy_dx):
+             f"(a correct float64 backward gives < {THRESHOLD:.0e}".replace("e-0", "e-") + f")."]
+    if close(dx, _backward_of(BuggySigmoid, x, dout)):
         lines.append("Likely mistake: this is still the planted bug; compare each factor with dy/dx = y (1 - y).")
     elif close(dx, dout * (1 - out)):
         lines.append("Likely mistake: a factor y is missing: dy/dx = y (1 - y).")
     elif close(dx, -np.asarray(numeric)):
         lines.append("Likely mistake: the sign is flipped.")
-    return report(False, name, lines, "FixedSigmoid")
+    return fail(*lines)

@@ -5,7 +5,7 @@
 * :func:`check_dead_relu_fraction` - ``dead_relu_fraction(a)``: the fraction of units (columns of
   an (N, units) ReLU output) that are zero for every sample;
 * :func:`check_leaky_he_std` - the open task: ``leaky_he_std(n_in, a)``, the He-style std for
-  Leaky ReLU with slope ``a``, sqrt(2 / ((1 + a^2) n_in)).
+  Leaky ReLU with slope ``a`` (derived by the reader; no message states it).
 
 A random matrix cannot be compared entry by entry, so :func:`check_he_init` measures what
 matters on a large draw: the shape, whether the draw comes from ``rng``, the std relative to
@@ -15,8 +15,8 @@ sqrt(2 / fan_in), the mean and the shape of the distribution (excess kurtosis, 0
 import numpy as np
 
 from . import references as ref
-from .checker import (Raised, catching, check_function, is_stub,
-                      not_attempted, report, require_callable, short_error)
+from .checker import (Raised, catching, check_function, is_library_object, is_stub, library_refused,
+                      limited, not_attempted, report, require_callable, short_error, type_problem)
 
 #: (fan_in, fan_out) pairs of the he_init check: 784 x 100 separates He from Glorot by 6 %.
 HE_SIZES = ((784, 100), (100, 500), (300, 300), (64, 256))
@@ -31,12 +31,15 @@ def _stats(W, fan_in):
     return W.std() / target, W.mean() / target, float(np.mean(z ** 4) - 3.0)
 
 
+@limited("he_init")
 def check_he_init(fn):
     """Check ``fn(fan_in, fan_out, rng) -> W`` against He initialization (statistically)."""
     name = getattr(fn, "__name__", "he_init")
     require_callable(fn, name)
     if is_stub(fn):
         return not_attempted(name, "he_init")
+    if is_library_object(fn):
+        return library_refused(fn, name, "he_init")
     user = catching(fn)
 
     def fail(*lines):
@@ -45,14 +48,14 @@ def check_he_init(fn):
     for trial, (fan_in, fan_out) in enumerate(HE_SIZES):
         seed = 100 + trial
         where = f"(test {trial + 1}: fan_in={fan_in}, fan_out={fan_out}, rng=np.random.default_rng({seed}))"
-        try:
-            W = user(fan_in, fan_out, np.random.default_rng(seed))
-        except NotImplementedError:
-            return not_attempted(name, "he_init")
+        W = user(fan_in, fan_out, np.random.default_rng(seed))
         if isinstance(W, Raised):
             return fail(f"raised {short_error(W.err)} {where}")
         if W is None:
             return fail(f"returned None {where}; is a `return` missing?")
+        kind = type_problem(W, np.empty((1, 1)))
+        if kind:
+            return fail(f"{kind} {where}.")
         try:
             W = np.asarray(W, dtype=np.float64)
         except (TypeError, ValueError):
@@ -118,6 +121,9 @@ def check_dead_relu_fraction(fn):
         dead = rng.random(units) < 0.3
         a[:, dead] = 0.0
         a[rng.random(n) < 0.2] = 0.0            # some samples activate nothing at all
+        faint = np.flatnonzero(~dead)[:2]       # barely alive units: tiny positive outputs, never exactly 0
+        a[:, faint] = np.where(rng.random((n, len(faint))) < 0.5, 0.0, 10.0 ** rng.uniform(-6, -4, (n, len(faint))))
+        a[0, faint] = 1e-5
         return (a,)
 
     def equals(value):
@@ -134,14 +140,18 @@ def check_dead_relu_fraction(fn):
          "np.any marks a unit dead if it is zero for one sample; it must be zero for every sample (np.all)."),
         (equals(lambda a: np.sum(np.all(a <= 0, axis=0))),
          "that is the number of dead units; divide by the number of units to get a fraction."),
+        (lambda got, exp, args: np.shape(got) == () and any(
+            np.isclose(float(got), np.mean(np.all(args[0] < thr, axis=0))) for thr in (1e-6, 1e-5, 1e-4, 1e-3, 1e-2)),
+         "a threshold counts units with tiny positive outputs as dead; a dead unit outputs exactly 0 for "
+         "every sample: test a <= 0 (or a == 0), not a < some small number."),
     ]
     return check_function(fn, ref.dead_relu_fraction, make_inputs,
                           name=getattr(fn, "__name__", "dead_relu_fraction"), diagnoses=diagnoses,
-                          exercise="dead_relu_fraction")
+                          exercise="dead_relu_fraction", stub_of=fn)
 
 
 # --------------------------------------------------------------------------- open task: Leaky ReLU std
-LEAKY_CASES = ((100, 0.0), (100, 0.01), (784, 0.2), (50, 0.5), (300, 1.0), (64, 0.3))
+LEAKY_CASES = ((100, 0.0), (50, 0.5), (784, 0.2), (100, 0.01), (300, 1.0), (64, 0.3))
 
 
 def _activation_stds(std, a, layers=10, n=1000, units=100, seed=0):
@@ -158,28 +168,55 @@ def _activation_stds(std, a, layers=10, n=1000, units=100, seed=0):
 
 
 def check_leaky_he_std(fn):
-    """Check ``fn(n_in, a) -> float``: sqrt(2 / ((1 + a^2) n_in)), then show what it does to the
-    activations of a 10-layer Leaky ReLU net, next to plain He."""
+    """Check ``fn(n_in, a) -> float`` (the std that keeps the activations' second moment constant per
+    layer), then show what it does to the activations of a 10-layer Leaky ReLU net, next to plain He.
+    A failure reports the per-layer gain the reader's std gives, never the expected std."""
+    def compare(got, exp, args):
+        try:
+            value = float(got)
+        except (TypeError, ValueError):
+            return f"expected one number, got {type(got).__name__}"
+        if np.isclose(value, exp, rtol=1e-6):
+            return None
+        n_in, a = args
+        gain = n_in * value ** 2 * (1 + a * a) / 2
+        return (f"with your std {value:.6g} (n_in={n_in}, a={a}) each layer multiplies the mean square of the "
+                f"activations by {gain:.6f}; the std you are after makes that exactly 1")
+
     def make_inputs(rng, trial):
         return LEAKY_CASES[trial]
 
+    def gives(formula):
+        """True if the reader's value is ``formula(n_in, a)`` where that differs from the answer."""
+        def matched(got, exp, args):
+            value = formula(*args)
+            return not np.isclose(value, exp, rtol=1e-9) and np.isclose(float(got), value, rtol=1e-9)
+        return matched
+
+    # No message may state the answer (the task is to derive it): each names the mistake only.
     diagnoses = [
-        (lambda got, exp, args: np.isclose(float(got), np.sqrt(2.0 / ((1 + args[1]) * args[0]))),
-         "you used (1 + a), not (1 + a^2): the negative half is scaled by a, so its SQUARE enters the variance."),
-        (lambda got, exp, args: np.isclose(float(got), np.sqrt(2.0 / args[0])),
-         "that is plain He, sqrt(2 / n_in): it ignores the slope a; the negative half of z keeps a^2 of its variance."),
-        (lambda got, exp, args: np.isclose(float(got), 2.0 / ((1 + args[1] ** 2) * args[0])),
-         "that is the variance; the std is its square root."),
-        (lambda got, exp, args: np.isclose(float(got), np.sqrt(2.0 / ((1 - args[1] ** 2) * args[0]))),
-         "the sign is wrong: the variance gain of Leaky ReLU is (1 + a^2) / 2."),
-        (lambda got, exp, args: np.isclose(float(got), np.sqrt(1.0 / args[0])),
-         "that is Xavier/LeCun, sqrt(1 / n_in); it is the right answer only for a = 1 (a linear unit)."),
-        (lambda got, exp, args: np.isclose(float(got), np.sqrt((1 + args[1] ** 2) / (2.0 * args[0]))),
-         "the gain is inverted: n_in * std^2 * (1 + a^2) / 2 = 1 gives std^2 = 2 / ((1 + a^2) n_in)."),
+        (gives(lambda n, a: np.sqrt(2.0 / ((1 + a) * n))),
+         "the slope a enters linearly: the negative half of z is multiplied by a; what does that do to its "
+         "share of E[leaky(z)^2]?"),
+        (gives(lambda n, a: np.sqrt(2.0 / n)),
+         "that is plain He, sqrt(2 / n_in): it ignores the slope a; for a > 0 the negative half of z is not "
+         "zeroed, so the layer keeps more of the variance than ReLU does."),
+        (gives(lambda n, a: 2.0 / ((1 + a ** 2) * n)),
+         "that is the variance of the weights; the std is its square root."),
+        (gives(lambda n, a: np.sqrt(2.0 / ((1 - a ** 2) * n))),
+         "the slope's term has the wrong sign: the negative half ADDS variance to what ReLU keeps, it takes none away."),
+        (gives(lambda n, a: np.sqrt(1.0 / n)),
+         "that is Xavier/LeCun, sqrt(1 / n_in); it is right only for a = 1 (a linear unit)."),
+        (lambda got, exp, args: any(gives(f)(got, exp, args) for f in (
+            lambda n, a: np.sqrt((1 + a ** 2) / (2.0 * n)), lambda n, a: np.sqrt(2 * (1 + a ** 2) / n),
+            lambda n, a: np.sqrt((1 + a ** 2) * n / 2.0))),
+         "the gain is inverted: the more variance a layer keeps, the SMALLER the weights must be (your value "
+         "grows with a). Check: a = 1 must give Xavier's sqrt(1 / n_in)."),
     ]
     name = getattr(fn, "__name__", "leaky_he_std")
     result = check_function(fn, ref.leaky_he_std, make_inputs, name=name, diagnoses=diagnoses,
-                            n_trials=len(LEAKY_CASES), exercise="leaky_he_std")
+                            n_trials=len(LEAKY_CASES), exercise="leaky_he_std", stub_of=fn,
+                            compare=compare)
     if result.passed:
         a = 0.5
         mine = _activation_stds(ref.leaky_he_std(100, a), a)

@@ -4,15 +4,14 @@ backward pass, and the open task, the backward pass through the staged graph
 reader's function and prints a verdict."""
 import numpy as np
 
+from ..gradcheck import THRESHOLD, numerical_gradient, rel_error
 from . import references as ref
-from .checker import check_function, close, is_stub, not_attempted, report, require_callable, short_error
+from .checker import (changed_input, check_function, close, in_place_line, is_library_object, is_stub,
+                      library_refused, limited, not_attempted, report, require_callable, short_error)
 
 EPS = 1e-5
 
 
-batchnorm_forward_train = ref.batchnorm_forward_train
-update_running_stats = ref.update_running_stats
-batchnorm_backward = ref.batchnorm_backward
 
 
 # ----------------------------------------------------------------------------- inputs
@@ -97,7 +96,7 @@ def check_batchnorm_forward(fn):
                                     / np.sqrt(a[0].var(1, keepdims=True) + EPS) + a[2]),
          "normalized over the wrong axis: statistics are per feature over the batch, axis=0."),
     ]
-    return check_function(fn, batchnorm_forward_train, _forward_inputs, name="batchnorm_forward_train",
+    return check_function(fn, ref.batchnorm_forward_train, _forward_inputs, name="batchnorm_forward_train",
                           diagnoses=diagnoses)
 
 
@@ -114,7 +113,7 @@ def check_update_running_stats(fn):
         (lambda got, exp, a: close(got[0], exp[1]) and close(got[1], exp[0]),
          "the two results are swapped: return (mean, variance)."),
     ]
-    return check_function(fn, update_running_stats, _running_inputs, name="update_running_stats",
+    return check_function(fn, ref.update_running_stats, _running_inputs, name="update_running_stats",
                           diagnoses=diagnoses)
 
 
@@ -140,7 +139,7 @@ def check_batchnorm_backward(fn):
                                                           - parts(a)[4] * (parts(a)[0] * parts(a)[4]).mean(0))),
          "gamma is missing from dx: the gradient reaching x_hat is g = dout * gamma."),
     ]
-    return check_function(fn, batchnorm_backward, _backward_inputs, name="batchnorm_backward",
+    return check_function(fn, ref.batchnorm_backward, _backward_inputs, name="batchnorm_backward",
                           diagnoses=diagnoses)
 
 
@@ -175,62 +174,77 @@ def batchnorm_forward_staged(x, gamma, beta, eps=EPS):
     return out, cache
 
 
-def _numerical_bn_grads(x, gamma, beta, dout, h=1e-6):
-    """Central-difference gradients of sum(forward(x, gamma, beta) * dout) for x, gamma and beta."""
-    def loss(x_, g_, b_):
-        return float(np.sum(batchnorm_forward_staged(x_, g_, b_)[0] * dout))
+def _numerical_bn_grads(x, gamma, beta, dout):
+    """Central-difference gradients (:func:`dlhelpers.gradcheck.numerical_gradient`) of
+    sum(forward(x, gamma, beta) * dout) for x, gamma and beta."""
+    x, gamma, beta = x.copy(), gamma.copy(), beta.copy()
 
-    grads = []
-    for which, arr in enumerate((x, gamma, beta)):
-        grad = np.zeros_like(arr)
-        for i in range(arr.size):
-            plus, minus = arr.copy(), arr.copy()
-            plus.flat[i] += h
-            minus.flat[i] -= h
-            args_p = [x, gamma, beta]
-            args_m = [x, gamma, beta]
-            args_p[which], args_m[which] = plus, minus
-            grad.flat[i] = (loss(*args_p) - loss(*args_m)) / (2 * h)
-        grads.append(grad)
-    return grads
+    def loss(_):
+        return float(np.sum(batchnorm_forward_staged(x, gamma, beta)[0] * dout))
+    return [numerical_gradient(loss, arr) for arr in (x, gamma, beta)]
 
 
-def _rel_error(a, b):
-    return float(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))))
+def _copy_cache(cache):
+    return {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in cache.items()}
 
 
+@limited("batchnorm_backward_staged")
 def check_batchnorm_backward_staged(fn):
     """Check ``fn(dout, cache) -> (dx, dgamma, dbeta)`` against numerical gradients of
-    :func:`batchnorm_forward_staged` (float64, relative error < 1e-7 for each of the three)."""
+    :func:`batchnorm_forward_staged` (float64, :func:`dlhelpers.gradcheck.rel_error` below
+    :data:`dlhelpers.gradcheck.THRESHOLD` for each of the three), then that it walks the stages.
+
+    The walk is tested by giving a cache whose ``x_hat`` is deliberately inconsistent: in the staged
+    graph x_hat is only the output of ``x_hat = x_mu * inv_std`` (its gradient flows on to x_mu and
+    inv_std), so dx must not change; the compact formula, which reads x_hat, changes it.
+    """
     name = getattr(fn, "__name__", "batchnorm_backward_staged")
     exercise = "batchnorm_backward_staged"
     require_callable(fn, name)
     if is_stub(fn):
         return not_attempted(name, exercise)
+    if is_library_object(fn):
+        return library_refused(fn, name, exercise)
     rng = np.random.default_rng(4)
+
+    def call(dout, cache, where):
+        given_dout, given_cache = dout.copy(), _copy_cache(cache)
+        try:
+            got = fn(given_dout, given_cache)
+        except NotImplementedError:
+            raise
+        except Exception as err:
+            return None, report(False, name, [f"✘ {name} raised {short_error(err)} ({where})",
+                                              "Likely mistake: read the intermediates by their names in cache "
+                                              "(cache['x_mu'], cache['inv_std'], ...) and keep each gradient in the "
+                                              "shape of its value: (N, D) or (D,)."], exercise)
+        changed = changed_input([dout, cache], [given_dout, given_cache], ["dout", "cache"])
+        if changed:
+            return None, report(False, name, [f"✘ {name} changed its input {changed} in place ({where}).",
+                                              "Likely mistake: " + in_place_line(changed)], exercise)
+        if isinstance(got, list) and len(got) == 3:
+            return None, report(False, name, [f"✘ {name} returned a list; return a tuple (dx, dgamma, dbeta), "
+                                              "with commas, not square brackets."], exercise)
+        if not (isinstance(got, tuple) and len(got) == 3):
+            return None, report(False, name, [f"✘ {name} must return a tuple (dx, dgamma, dbeta); it returned "
+                                              f"{'None' if got is None else type(got).__name__}."], exercise)
+        return got, None
+
     for trial, (n, d) in enumerate(((4, 3), (6, 2))):
+        where = f"test {trial + 1}: N={n}, D={d}"
         x = rng.normal(rng.uniform(-2, 2, d), rng.uniform(0.5, 2, d), size=(n, d))
         gamma, beta = rng.uniform(0.5, 2.0, d), rng.uniform(-1, 1, d)
         dout = rng.standard_normal((n, d))
         _, cache = batchnorm_forward_staged(x, gamma, beta)
-        try:
-            got = fn(dout.copy(), {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in cache.items()})
-        except NotImplementedError:
-            return not_attempted(name, exercise)
-        except Exception as err:
-            return report(False, name, [f"✘ {name} raised {short_error(err)} (test {trial + 1}: N={n}, D={d})",
-                                        "Likely mistake: read the intermediates by their names in cache "
-                                        "(cache['x_mu'], cache['inv_std'], ...) and keep each gradient in the "
-                                        "shape of its value: (N, D) or (D,)."], exercise)
-        if isinstance(got, list) and len(got) == 3:
-            return report(False, name, [f"✘ {name} returned a list; return a tuple (dx, dgamma, dbeta), "
-                                        "with commas, not square brackets."], exercise)
-        if not (isinstance(got, tuple) and len(got) == 3):
-            return report(False, name, [f"✘ {name} must return a tuple (dx, dgamma, dbeta); it returned "
-                                        f"{'None' if got is None else type(got).__name__}."], exercise)
+        got, verdict = call(dout, cache, where)
+        if verdict is not None:
+            return verdict
         numeric = _numerical_bn_grads(x, gamma, beta, dout)
-        lines, errors = [], []
+        lines = []
         for label, g, num in zip(("dx", "dgamma", "dbeta"), got, numeric):
+            if isinstance(g, (list, tuple)):
+                lines.append(f"{label} is a {type(g).__name__}; return NumPy arrays")
+                continue
             try:
                 g = np.asarray(g, dtype=float)
             except (TypeError, ValueError):
@@ -239,18 +253,31 @@ def check_batchnorm_backward_staged(fn):
             if g.shape != num.shape:
                 lines.append(f"{label} has shape {g.shape}, expected {num.shape}")
                 continue
-            err = _rel_error(g, num)
-            errors.append(err)
-            if not err < 1e-7:
+            err = rel_error(g, num)
+            if not err < THRESHOLD:
                 lines.append(f"{label}: relative error {err:.1e} against the numerical gradient")
         if lines:
-            head = [f"✘ {name} disagrees with the numerical gradient (test {trial + 1}: N={n}, D={d}):"] + lines
+            head = [f"✘ {name} disagrees with the numerical gradient ({where}):"] + lines
             diag = _staged_diagnosis(got, dout, cache)
             if diag:
                 head.append(f"Likely mistake: {diag}")
             return report(False, name, head, exercise)
+        # the walk: only the stage x_hat = x_mu * inv_std produces x_hat; dx must not read it
+        odd = _copy_cache(cache)
+        odd["x_hat"] = cache["x_hat"] * rng.uniform(0.5, 1.5, cache["x_hat"].shape)
+        moved, verdict = call(dout, odd, where + ", cache['x_hat'] altered")
+        if verdict is not None:
+            return verdict
+        if not close(moved[0], got[0], rtol=1e-9, atol=1e-12):
+            return report(False, name, [
+                f"✘ {name}: dx changed when only cache['x_hat'] was altered ({where}).",
+                "Likely mistake: dx reads x_hat, as the compact formula does, which this task asks you not to "
+                "use. In the staged graph x_hat is the output of x_hat = x_mu * inv_std: its gradient flows back "
+                "to x_mu and inv_std, and from there through std, var, sq and mu; dx is built from those stages."],
+                exercise)
     return report(True, name, [f"✔ {name}: dx, dgamma and dbeta agree with the numerical gradients "
-                               "(relative error < 1e-7) on 2 batches."], exercise)
+                               f"(relative error < {THRESHOLD:.0e}".replace("e-0", "e-") + f") on 2 batches, and dx is built stage by stage."],
+                  exercise)
 
 
 def _staged_diagnosis(got, dout, cache):
