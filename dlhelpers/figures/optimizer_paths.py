@@ -14,7 +14,7 @@ import numpy as np
 from ..experiments.optimizer_paths import (BETA_KEYWORD, DEFAULT_BETA, START, Bowl, _signature_default, diverged,
                                            f, make, optimizer_path, sign_changes)
 from ..playground_result import PlaygroundResult
-from ..plotting import DIVERGED_COLOR, PALETTE
+from ..plotting import DIVERGED_COLOR, GHOST_STYLE, PALETTE
 from ..widgets import SLIDER_LAYOUT, SLIDER_STYLE, Playground, TrainingPlayground, learning_rate_slider
 
 __all__ = ["draw_contour", "draw_path", "draw_lr_sweep", "draw_lr_range_test", "draw_weight_decay_in_adam",
@@ -280,8 +280,7 @@ def _draw_path_result(result, values, previous=None):
         label = f"previous: {previous.label}"
         if (previous.bowl.condition, previous.bowl.angle) != (result.bowl.condition, result.bowl.angle):
             label += f" (on the bowl: condition {previous.bowl.condition:.3g}, {previous.bowl.angle:.0f}°)"
-        ax.plot(ghost[:, 0], ghost[:, 1], "o-", color="0.5", alpha=0.5, markersize=2, linewidth=0.9,
-                label=label, zorder=1)
+        ax.plot(ghost[:, 0], ghost[:, 1], "o-", markersize=2, label=label, **GHOST_STYLE)
     path = result.path
     shown = path[np.all(np.abs(path) < 1e3, axis=1)]
     color = DIVERGED_COLOR if result.diverged else PALETTE[1]
