@@ -43,7 +43,7 @@ def playgrounds():
     yield ("01 training playground (two-layer net)", backprop.training_playground,
            [("lr", 0.3), ("lr", 0.1), ("weight_init_std", "he"), ("dropout_ratio", 0.2),
             ("dropout_ratio", 0.0)])
-    from dlhelpers.experiments import optimizer_paths
+    from dlhelpers.figures import optimizer_paths
     yield ("02 optimizer paths on the bowl", optimizer_paths.optimizer_playground,
            [("optimizer", "momentum"), ("lr", 0.3), ("beta", 0.5), ("start_x", 5.0), ("start_y", -3.0),
             ("optimizer", "adam"), ("steps", 100)])

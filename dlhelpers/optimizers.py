@@ -10,6 +10,7 @@ parameter's shape (NumPy would otherwise broadcast a (1, M) or scalar gradient s
 Gradient values are not scanned for NaN here: the Trainer sees a NaN loss instead.
 """
 import inspect
+import math
 from collections.abc import Mapping
 
 import numpy as np
@@ -220,6 +221,31 @@ class Adam(Optimizer):
             params[key] -= (self.lr / correct1) * m / denom
 
 
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov and Hutter, 2019).
+
+    W <- W - lr * weight_decay * W, then the :class:`Adam` step on the loss gradient alone.
+    The decay does not pass through m and v, so every weight shrinks by the same factor
+    (1 - lr * weight_decay) per step. L2 in the gradient (Adam on g + weight_decay * W) is
+    divided by sqrt(v_hat) like the rest of g: weights with large gradients are barely decayed,
+    weights with tiny gradients are pulled to 0 at up to lr per step.
+
+    Shown in: notebook 02, section 6b.
+    """
+
+    def __init__(self, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.01):
+        super().__init__(lr, beta1, beta2, eps)
+        self.weight_decay = check_range(weight_decay, "weight_decay", 0, 1, high_open=True,
+                                        hint="lr * weight_decay is the fraction each weight loses per "
+                                             "step; 1e-2 to 1e-1 is usual for AdamW.")
+
+    def _update(self, params, grads):
+        shrink = self.lr * self.weight_decay
+        for key in grads:
+            params[key] -= shrink * params[key]      # decoupled: outside m and v
+        super()._update(params, grads)
+
+
 OPTIMIZERS = {
     "sgd": SGD,
     "momentum": Momentum,
@@ -227,11 +253,12 @@ OPTIMIZERS = {
     "adagrad": AdaGrad,
     "rmsprop": RMSprop,
     "adam": Adam,
+    "adamw": AdamW,
 }
 
 
 def make_optimizer(name, **kwargs):
-    """Optimizer by (case-insensitive) name: sgd, momentum, nesterov, adagrad, rmsprop, adam."""
+    """Optimizer by (case-insensitive) name: sgd, momentum, nesterov, adagrad, rmsprop, adam, adamw."""
     if isinstance(name, Optimizer):
         if kwargs:
             raise TypeError(f"make_optimizer got an Optimizer instance and also {sorted(kwargs)}; "
@@ -275,3 +302,90 @@ class ExponentialDecay:
     def __call__(self, epoch):
         epoch = check_int(epoch, "epoch", 0)
         return self.initial_lr * self.decay_rate ** epoch
+
+
+def _check_epochs(total_epochs, warmup_epochs):
+    total = check_int(total_epochs, "total_epochs", 1, hint="It is the length of the run in epochs "
+                                                            "(or iterations, if you call the schedule per step).")
+    warmup = check_int(warmup_epochs, "warmup_epochs", 0, hint="0 switches the warmup off.")
+    if warmup >= total:
+        raise ValueError(f"warmup_epochs ({warmup}) must be smaller than total_epochs ({total}); "
+                         "the warmup is the first part of the run")
+    return total, warmup
+
+
+def _check_epoch_in(epoch, total):
+    epoch = check_int(epoch, "epoch", 0)
+    if epoch >= total:
+        raise ValueError(f"epoch {epoch} is past the schedule's end: it was built for total_epochs={total} "
+                         f"(epochs 0 to {total - 1}); build it with the run's real length")
+    return epoch
+
+
+class WarmupCosine:
+    """Linear warmup to ``peak_lr``, then a half cosine down to ``final_lr``.
+
+    lr(e) = peak_lr * (e + 1) / (warmup_epochs + 1) for e < warmup_epochs, then, with
+    p = (e - warmup_epochs) / (total_epochs - warmup_epochs) in [0, 1),
+    lr(e) = final_lr + (peak_lr - final_lr) * (1 + cos(pi * p)) / 2.
+    The warmup keeps the first steps small while Adam's moments or the weights' scale settle; the
+    cosine spends most of the run near the peak and lands softly. Call it once per epoch (the
+    Trainer does) or once per iteration with lengths counted in iterations.
+
+    Shown in: notebook 02, section 8b.
+    """
+
+    def __init__(self, peak_lr, total_epochs, warmup_epochs=1, final_lr=0.0):
+        self.peak_lr = check_learning_rate(peak_lr, "peak_lr")
+        self.total_epochs, self.warmup_epochs = _check_epochs(total_epochs, warmup_epochs)
+        self.final_lr = check_range(final_lr, "final_lr", 0, self.peak_lr, high_open=True,
+                                    hint="It must lie below peak_lr; 0 or peak_lr / 100 is usual.")
+
+    def __call__(self, epoch):
+        epoch = _check_epoch_in(epoch, self.total_epochs)
+        if epoch < self.warmup_epochs:
+            return self.peak_lr * (epoch + 1) / (self.warmup_epochs + 1)
+        p = (epoch - self.warmup_epochs) / (self.total_epochs - self.warmup_epochs)
+        return self.final_lr + (self.peak_lr - self.final_lr) * 0.5 * (1.0 + math.cos(math.pi * p))
+
+
+class OneCycle:
+    """The one-cycle policy (Smith, 2018; fastai's ``fit_one_cycle``): up, then far down.
+
+    A half cosine from max_lr / div_factor up to ``max_lr`` over the first ``pct_start`` of the
+    run, then a half cosine down to max_lr / final_div over the rest. The high middle explores
+    (and regularizes), the long low tail settles. Call it per epoch or per iteration, as
+    :class:`WarmupCosine`.
+
+    Shown in: notebook 02, section 8b.
+    """
+
+    def __init__(self, max_lr, total_epochs, pct_start=0.3, div_factor=25.0, final_div=1e4):
+        self.max_lr = check_learning_rate(max_lr, "max_lr")
+        self.total_epochs = check_int(total_epochs, "total_epochs", 2, hint="It is the length of the run.")
+        self.pct_start = check_range(pct_start, "pct_start", 0, 1, low_open=True, high_open=True,
+                                     hint="It is the share of the run spent rising; 0.25-0.3 is usual.")
+        self.div_factor = check_range(div_factor, "div_factor", 1, None, hint="The start is max_lr / div_factor.")
+        self.final_div = check_range(final_div, "final_div", 1, None, hint="The end is max_lr / final_div.")
+        self.rise = max(1, min(self.total_epochs - 1, round(self.pct_start * self.total_epochs)))
+
+    def __call__(self, epoch):
+        epoch = _check_epoch_in(epoch, self.total_epochs)
+        low, high, end = self.max_lr / self.div_factor, self.max_lr, self.max_lr / self.final_div
+        if epoch < self.rise:
+            p = epoch / self.rise
+            return high + (low - high) * 0.5 * (1.0 + math.cos(math.pi * p))
+        p = (epoch - self.rise) / (self.total_epochs - 1 - self.rise) if self.total_epochs - 1 > self.rise else 1.0
+        return end + (high - end) * 0.5 * (1.0 + math.cos(math.pi * p))
+
+
+#: The schedules by name, for :func:`make_schedule`.
+SCHEDULES = {"step": StepDecay, "exponential": ExponentialDecay, "warmup_cosine": WarmupCosine,
+             "one_cycle": OneCycle}
+
+
+def make_schedule(name, *args, **kwargs):
+    """A learning-rate schedule by name: 'step', 'exponential', 'warmup_cosine', 'one_cycle'."""
+    if not isinstance(name, str) or name.lower() not in SCHEDULES:
+        raise ValueError(f"unknown schedule {name!r}; choose one of {sorted(SCHEDULES)}")
+    return SCHEDULES[name.lower()](*args, **kwargs)

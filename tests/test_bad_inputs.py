@@ -310,7 +310,7 @@ def optimizers_table():
             opt.update({"W": np.zeros((2, 3))}, {"W": np.ones((2, 3))})
             opt.update({"W": np.zeros((3, 3))}, {"W": np.ones((3, 3))})
         rows.append(Bad(f"{cls.__name__}: reused on a network of another shape", "params['W']", reuse))
-    for what, value in [("an unknown name", "adamw"), ("None", None), ("a number", 3), ("a class", O.SGD)]:
+    for what, value in [("an unknown name", "lbfgs"), ("None", None), ("a number", 3), ("a class", O.SGD)]:
         rows.append(Bad(f"make_optimizer: name is {what}", "name" if what != "an unknown name" else "optimizer",
                         lambda v=value: O.make_optimizer(v)))
     rows.append(Bad("make_optimizer: a setting the optimizer lacks", "momentum", lambda: O.make_optimizer("sgd", momentum=0.9)))

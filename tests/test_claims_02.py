@@ -1,15 +1,18 @@
 """Notebook 02's claims, asserted with the functions and settings the notebook uses.
 
-Every number the notebook's prose cites is asserted here (rounded as the notebook prints it), so
-a change of the engine that changes a lesson fails a test instead of silently falsifying a sentence.
+Every number the notebook's prose cites is asserted here, so a change of the engine that changes a
+lesson fails a test instead of silently falsifying a sentence. Deterministic results (the bowl, the
+noisy-SGD model, the weight-decay toy) are asserted as printed; results of training on MNIST are
+chaotic (another CPU's arithmetic, or DLHELPERS_PERTURB=1, makes another run), so their lessons are
+asserted over paired seeds with margins.
 """
 import numpy as np
 import pytest
 
-from dlhelpers import StepDecay, load_mnist
+from dlhelpers import Adam, ExponentialDecay, StepDecay, load_mnist
 from dlhelpers.experiments import optimizer_paths as op
-from dlhelpers.experiments.mnist_compare import causal_smooth, compare_on_mnist
-from dlhelpers.optimizers import make_optimizer
+from dlhelpers.experiments.mnist_compare import causal_smooth, compare_on_mnist, mean_se, race_over_seeds
+from dlhelpers.optimizers import AdamW, OneCycle, WarmupCosine, make_optimizer
 from dlhelpers.utils import smooth_curve
 
 LRS = np.logspace(-3, 1, 41)           # the notebook's sweep
@@ -77,6 +80,15 @@ def test_same_learning_rate_table_numbers():
     printed = {name: tuple(round(float(v), 3) for v in values) for name, values in same.items()}
     assert printed == {"sgd": (1.341, 0.394), "momentum": (0.048, 0.178), "adam": (0.896, 0.102)}
     assert 20 < same["sgd"][0] / same["momentum"][0] < 40          # "about 30 times lower"
+
+
+def test_one_divergence_rule_for_the_sweep_and_the_playground():
+    path = op.optimizer_path(make_optimizer("sgd", lr=1.1))         # stays inside the plot, f grows
+    assert len(path) == 31 and np.abs(path).max() < 1e3
+    assert op.diverged(path) and op.f(*path[-1]) > 1e5
+    assert not np.isfinite(op.lr_sweep(names=("sgd",), lrs=[1.1])["sgd"][0])
+    assert not op.diverged(op.optimizer_path(make_optimizer("sgd", lr=1.0)))   # y flips sign, f does not grow
+    assert not op.diverged(op.book_paths()["Adam"])
 
 
 def test_sgd_learning_rate_is_capped_by_the_steep_direction():
@@ -161,17 +173,71 @@ def test_learning_rate_decay_beats_both_constant_rates():
     assert printed == [(0.424, 0.417), (1.52, 0.068), (0.424, 0.022), (0.267, 0.018)]
 
 
-def test_a_schedule_on_mnist_gives_steadiness_not_a_better_best_epoch():
-    constant = op.schedule_on_mnist(None, lr=0.3)
-    decayed = op.schedule_on_mnist(StepDecay(0.3, step_size=4, gamma=0.3), lr=0.3)
-    assert np.allclose(decayed["lr"][:12], [0.3] * 4 + [0.09] * 4 + [0.027] * 4)
-    assert np.allclose(constant["lr"][:12], 0.3)
-    assert round(max(constant["val_acc"]), 3) == 0.919 and round(max(decayed["val_acc"]), 3) == 0.913
-    assert abs(max(constant["val_acc"]) - max(decayed["val_acc"])) < 0.01       # "modest"
-    assert (round(constant["val_acc"][-2], 3), round(constant["val_acc"][-1], 3)) == (0.911, 0.794)
-    last = decayed["val_acc"][-4:]
-    assert (round(min(last), 3), round(max(last), 3)) == (0.909, 0.913)
-    assert max(last) - min(last) < 0.01 < max(constant["val_acc"][-4:]) - min(constant["val_acc"][-4:])
+SCHEDULES = {"constant 0.3": None,
+             "step decay": StepDecay(0.3, step_size=4, gamma=0.3),
+             "exponential": ExponentialDecay(0.3, decay_rate=0.8),
+             "warmup+cosine": WarmupCosine(0.3, total_epochs=12, warmup_epochs=2),
+             "one-cycle": OneCycle(0.3, total_epochs=12)}
+
+
+@pytest.fixture(scope="module")
+def schedules():
+    return op.compare_schedules(SCHEDULES, seeds=(0, 1, 2), lr=0.3, epochs=12, workers=2)
+
+
+def test_schedules_on_mnist_give_steadiness_not_a_better_best_epoch(schedules):
+    assert np.allclose(schedules["step decay"]["lr"], [0.3] * 4 + [0.09] * 4 + [0.027] * 4)
+    assert np.allclose(schedules["constant 0.3"]["lr"], 0.3)
+    best = {n: mean_se(r["val_acc"].max(axis=1)) for n, r in schedules.items()}
+    for name, (m, se) in best.items():                       # "about 0.91-0.92" for all five
+        assert 0.895 < m < 0.93, name
+    means = [m for m, _ in best.values()]
+    assert max(means) - min(means) < 0.02                     # "hardly matters"
+    spread = {n: (r["val_acc"][:, -4:].max(axis=1) - r["val_acc"][:, -4:].min(axis=1)) for n, r in schedules.items()}
+    for name in SCHEDULES:
+        if name != "constant 0.3":                            # "within about 0.01 on every seed"
+            assert np.all(spread[name] < 0.015), (name, spread[name])
+            assert spread[name].mean() < spread["constant 0.3"].mean() / 2, name
+    constant = schedules["constant 0.3"]["val_acc"]
+    assert np.max(constant[:, -4:].max(axis=1) - constant[:, -4:].min(axis=1)) > 0.02   # "several points" on a seed
+
+
+def test_the_range_test_reads_the_same_on_every_seed():
+    runs = [op.lr_range_test(seed=s) for s in (0, 1, 2)]
+    for run in runs:
+        lr, sm = run["lr"], run["smoothed"]
+        assert run["lr"][0] == pytest.approx(1e-4)
+        assert np.all(np.abs(sm[lr < 1e-3] - sm[0]) < 0.05) and abs(sm[0] - 2.35) < 0.15   # flat at the start
+        assert 0.25 < run["lr_at_min"] < 0.9                               # "between about 0.3 and 0.8"
+        assert 0.025 < run["lr_at_min"] / 10 < 0.09                        # "about 0.05"
+        assert 1.0 < lr[-1] < 6.0 and sm[-1] > 4 * sm.min() * 0.999          # blew up beyond 1, then stopped
+        assert sm[np.searchsorted(lr, 5e-2)] < sm[0] - 0.1                  # "from a few times 1e-2 it falls"
+    assert np.all(np.diff(runs[0]["lr"]) > 0)
+    ratio = runs[0]["lr"][1:] / runs[0]["lr"][:-1]
+    assert np.allclose(ratio, ratio[0])                                    # the same factor every step
+    with pytest.raises(ValueError, match="lr_min"):
+        op.lr_range_test(lr_min=1.0, lr_max=0.1)
+
+
+def test_adamw_decays_every_weight_alike_and_l2_in_adam_does_not():
+    lr, wd = 0.01, 0.1
+    runs = op.weight_decay_in_adam(lr=lr, weight_decay=wd, gradient_sizes=(0.001, 10.0), steps=1000)
+    l2, adamw = runs["L2 in the gradient"], runs["AdamW"]
+    expected = (1 - lr * wd) ** np.arange(1001)
+    # Adam's own first steps move each weight by up to lr = 0.01 either way, on top of the decay
+    assert np.allclose(adamw[:, 0], expected, atol=0.02) and np.allclose(adamw[:, 1], expected, atol=0.02)
+    assert np.allclose(adamw[100:, 0], adamw[100:, 1], atol=1e-3)
+    assert abs(adamw[1000, 0] - np.exp(-1)) < 0.02                 # "about e^-1"
+    assert abs(l2[200, 0]) < 0.05                     # the quiet weight: at zero within about 200 steps
+    assert 0.85 < l2[1000, 1] < 0.95                  # the busy one: lost only about a tenth
+    printed = {rule: [round(float(w[t, j]), 3) for t in (100, 300, 1000) for j in (0, 1)] for rule, w in runs.items()}
+    assert printed["AdamW"][4:] == [0.361, 0.361]
+    # AdamW with no decay is Adam, and its decay is applied outside m and v
+    a, b = Adam(0.01), AdamW(0.01, weight_decay=0.0)
+    pa, pb = {"w": np.ones(3)}, {"w": np.ones(3)}
+    for g in (np.array([0.1, -2.0, 3.0]), np.array([1.0, 0.5, -0.2])):
+        a.update(pa, {"w": g}); b.update(pb, {"w": g})
+    assert np.array_equal(pa["w"], pb["w"])
 
 
 # ------------------------------------------------------------------ section 9: the MNIST race
@@ -185,30 +251,81 @@ def test_race_curves_start_together_and_sgd_is_the_slowest(race):
     smooth = {name: causal_smooth(v, 31) for name, v in race.losses.items()}
     first = {name: v[0] for name, v in race.losses.items()}
     assert max(first.values()) - min(first.values()) < 1e-6         # same weights, same first batch
-    assert all(round(s[0], 3) == 2.366 for s in smooth.values())    # causal: starts at the first loss
+    assert all(abs(s[0] - 2.37) < 0.05 for s in smooth.values())    # causal: starts at the first loss
     # the old reflected average pulled the start down (the review's 1.5 for RMSprop)
     assert smooth_curve(race.losses["RMSprop"], 31)[0] < 1.6
-    at100 = {name: round(float(s[99]), 3) for name, s in smooth.items()}
-    assert at100["SGD"] == 1.718 and max(at100, key=at100.get) == "SGD"
+    at100 = {name: float(s[99]) for name, s in smooth.items()}
     others = [v for name, v in at100.items() if name != "SGD"]
-    assert round(min(others), 2) == 0.19 and round(max(others), 2) == 0.36
+    assert at100["SGD"] > 3 * max(others) and max(others) < 0.5       # "several times the others'"
     assert {"AdaGrad", "RMSprop", "Adam"} == set(sorted(at100, key=at100.get)[:3])   # fastest start
-
-
-def test_race_rmsprop_spike_and_the_end(race):
-    rms = race.losses["RMSprop"]
-    spike = 100 + int(np.argmax(rms[100:]))
-    assert spike + 1 == 459 and round(float(rms[spike]), 2) == 2.16
-    assert round(float(np.median(rms[spike - 50:spike])), 3) == 0.005
-    assert round(float(rms[spike + 5]), 3) == 0.056
-    # Momentum and Nesterov run close together (why one is drawn dashed)
     mom, nes = (causal_smooth(race.losses[n], 31) for n in ("Momentum", "Nesterov"))
-    assert np.max(np.abs(mom[200:] - nes[200:])) < 0.1
+    assert np.max(np.abs(mom[200:] - nes[200:])) < 0.1               # run close together (one is dashed)
     end = {name: causal_smooth(v, 31)[-1] for name, v in race.losses.items()}
     assert set(sorted(end, key=end.get)[:2]) == {"Adam", "RMSprop"}
-    assert round(race.train_acc["SGD"], 2) == 0.98
-    assert all(race.train_acc[n] == 1.0 for n in race.losses if n != "SGD")
-    assert all(0.925 <= race.test_acc[n] < 0.945 for n in race.losses)
+    assert race.train_acc["SGD"] < 1.0 and all(race.train_acc[n] > 0.999 for n in race.losses if n != "SGD")
+    assert all(0.92 <= race.test_acc[n] < 0.95 for n in race.losses)
+
+
+@pytest.fixture(scope="module")
+def spikes(race, mnist):
+    """RMSprop and Adam on seeds 0, 1, 2 (seed 0 is the race's own run)."""
+    settings = {k: op.MNIST_SETTINGS[k] for k in ("RMSprop", "Adam")}
+    more = race_over_seeds(settings, seeds=(1, 2), iterations=2000, data=mnist, workers=2)
+    return [{k: race.losses[k] for k in settings}] + [r.losses for r in more.results]
+
+
+def test_rmsprop_spikes_on_every_seed_and_adam_does_not(spikes):
+    positions = []
+    for losses in spikes:
+        rms, adam = losses["RMSprop"], losses["Adam"]
+        spike = 100 + int(np.argmax(rms[100:]))
+        positions.append(spike + 1)
+        assert rms[spike] > 1.0 and np.median(rms[spike - 50:spike]) < 0.02      # from almost 0 to above 1
+        assert rms[spike + 5] < rms[spike] / 5                                  # back within a few iterations
+        assert np.max(adam[100:]) < 0.35                                         # Adam: never above about 0.3
+    assert len(set(positions)) == len(positions)                                 # where it falls: chaotic
+
+
+@pytest.fixture(scope="module")
+def seed_race(mnist):
+    configs = {"SGD lr 0.1": {"optimizer": "sgd", "optimizer_param": {"lr": 0.1}},
+               "SGD lr 0.01": {"optimizer": "sgd", "optimizer_param": {"lr": 0.01}},
+               "Adam lr 0.01": {"optimizer": "adam", "optimizer_param": {"lr": 0.01}},
+               "Adam lr 0.001": {"optimizer": "adam", "optimizer_param": {"lr": 0.001}}}
+    return race_over_seeds(configs, seeds=(0, 1, 2), iterations=1000, window=100, data=mnist, workers=2)
+
+
+def test_no_optimizer_always_wins_over_paired_seeds(seed_race):
+    loss, acc = seed_race.final_loss, seed_race.test_acc
+    ratio_sgd = loss["SGD lr 0.01"] / loss["SGD lr 0.1"]
+    assert np.all(ratio_sgd > 15) and 20 < ratio_sgd.mean() < 80                 # "about forty times lower"
+    # Adam at 0.01 keeps spiking, so its final loss varies a lot from run to run (one perturbed run
+    # ended at 0.006, another at 0.039): assert what holds on every run, with margins
+    assert np.all(loss["Adam lr 0.01"] > 5 * loss["Adam lr 0.001"])              # "several times higher"
+    assert loss["Adam lr 0.01"].mean() > 2 * loss["SGD lr 0.1"].mean()           # "on average above SGD at 0.1"
+    assert seed_race.wins("SGD lr 0.1", "Adam lr 0.01") >= 2
+    assert seed_race.wins("Adam lr 0.001", "SGD lr 0.1") == 3                    # tuned Adam beats both
+    assert np.all(loss["Adam lr 0.001"] < loss["SGD lr 0.1"] / 3)
+    m_sgd, m_adam = acc["SGD lr 0.1"].mean(), acc["Adam lr 0.001"].mean()
+    assert abs(m_sgd - m_adam) < 0.01 and 0.92 < m_sgd < 0.945 and 0.92 < m_adam < 0.945   # "about 0.93"
+    assert "over 3 seeds" in seed_race.summary()
+
+
+def test_mean_se_and_race_over_seeds_check_their_arguments(mnist):
+    assert mean_se([1.0, 3.0]) == (2.0, 1.0)
+    assert mean_se([5.0]) == (5.0, 0.0)
+    with pytest.raises(ValueError, match="values"):
+        mean_se([])
+    with pytest.raises(ValueError, match="seeds"):
+        race_over_seeds({"SGD": {}}, seeds=[], iterations=5, data=mnist)
+    with pytest.raises(ValueError, match="window"):
+        race_over_seeds({"SGD": {}}, seeds=[0], iterations=5, window=10, data=mnist)
+    serial = race_over_seeds({"SGD": {}, "Adam": {"optimizer": "adam"}}, seeds=[0, 1], iterations=20, window=5,
+                             data=mnist)
+    parallel = race_over_seeds({"SGD": {}, "Adam": {"optimizer": "adam"}}, seeds=[0, 1], iterations=20, window=5,
+                               data=mnist, workers=2)
+    for name in ("SGD", "Adam"):
+        assert np.array_equal(serial.final_loss[name], parallel.final_loss[name])
 
 
 def test_race_in_workers_equals_the_race_in_this_process(mnist):

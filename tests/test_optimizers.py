@@ -8,8 +8,9 @@ from math import sqrt
 import numpy as np
 import pytest
 
-from dlhelpers.optimizers import (OPTIMIZERS, SGD, AdaGrad, Adam, ExponentialDecay, Momentum,
-                                  Nesterov, RMSprop, StepDecay, make_optimizer)
+from dlhelpers.optimizers import (OPTIMIZERS, SGD, AdaGrad, Adam, AdamW, ExponentialDecay, Momentum,
+                                  Nesterov, OneCycle, RMSprop, StepDecay, WarmupCosine, make_optimizer,
+                                  make_schedule)
 
 W0 = [1.0, -2.0]
 G1 = [0.5, -1.0]
@@ -220,3 +221,68 @@ def test_a_reused_optimizer_refuses_a_network_of_another_shape():
     opt.update({"W": np.zeros((2, 3))}, {"W": np.ones((2, 3))})
     with pytest.raises(ValueError, match=r"params\['W'\] has shape \(3, 3\) but this optimizer's state for it has shape \(2, 3\)"):
         opt.update({"W": np.zeros((3, 3))}, {"W": np.ones((3, 3))})
+
+
+# ------------------------------------------------------------------ AdamW and the modern schedules
+def test_adamw_is_decay_outside_adam():
+    lr, wd = 0.1, 0.2
+    w1, w2 = two_steps(AdamW(lr=lr, weight_decay=wd))
+    # step 1: shrink first, then Adam's first step (m_hat = g, v_hat = g^2: a step of lr * sign(g))
+    shrunk = [w * (1 - lr * wd) for w in W0]
+    assert np.allclose(w1, [s - lr * g / (abs(g) + 1e-8) for s, g in zip(shrunk, G1)])
+    # and step 2 equals Adam's second step applied after a second shrink
+    adam = Adam(lr=lr)
+    p = {"w": np.array(w1) * (1 - lr * wd)}
+    adam.t, adam.m, adam.v = 1, {"w": 0.1 * np.array(G1)}, {"w": 0.001 * np.array(G1) ** 2}
+    adam.update(p, {"w": np.array(G2)})
+    assert np.allclose(w2, p["w"])
+    assert isinstance(make_optimizer("AdamW", weight_decay=0.01), AdamW)
+    with pytest.raises(ValueError, match="weight_decay"):
+        AdamW(weight_decay=-0.1)
+    with pytest.raises(TypeError, match="AdamW has no setting 'momentum'"):
+        make_optimizer("adamw", momentum=0.9)
+
+
+def test_warmup_cosine():
+    s = WarmupCosine(0.3, total_epochs=12, warmup_epochs=2)
+    rates = [s(e) for e in range(12)]
+    assert rates[:3] == pytest.approx([0.1, 0.2, 0.3])                 # linear warmup to the peak
+    assert rates[2] == max(rates) and all(a > b for a, b in zip(rates[2:], rates[3:]))
+    assert rates[7] == pytest.approx(0.15 * (1 + np.cos(np.pi * 0.5)))  # halfway down the cosine
+    assert 0 < rates[-1] < 0.01
+    assert WarmupCosine(1.0, 4, warmup_epochs=0, final_lr=0.1)(0) == pytest.approx(1.0)
+    for kwargs, match in [({"peak_lr": 0}, "peak_lr"), ({"warmup_epochs": 12}, "warmup_epochs"),
+                          ({"final_lr": 0.5}, "final_lr"), ({"total_epochs": 0}, "total_epochs")]:
+        with pytest.raises(ValueError, match=match):
+            WarmupCosine(**{"peak_lr": 0.3, "total_epochs": 12, **kwargs})
+    with pytest.raises(ValueError, match="past the schedule's end"):
+        s(12)
+
+
+def test_one_cycle():
+    s = OneCycle(0.3, total_epochs=12)
+    rates = [s(e) for e in range(12)]
+    assert rates[0] == pytest.approx(0.3 / 25) and max(rates) == pytest.approx(0.3)
+    peak = int(np.argmax(rates))
+    assert peak == 4 and all(a < b for a, b in zip(rates[:peak], rates[1:peak + 1]))
+    assert all(a > b for a, b in zip(rates[peak:], rates[peak + 1:]))
+    assert rates[-1] == pytest.approx(0.3 / 1e4)
+    for kwargs, match in [({"pct_start": 1.0}, "pct_start"), ({"div_factor": 0.5}, "div_factor"),
+                          ({"total_epochs": 1}, "total_epochs"), ({"max_lr": -1}, "max_lr")]:
+        with pytest.raises(ValueError, match=match):
+            OneCycle(**{"max_lr": 0.3, "total_epochs": 12, **kwargs})
+
+
+def test_make_schedule_and_the_trainer_accepts_the_new_schedules():
+    assert isinstance(make_schedule("one_cycle", 0.1, 5), OneCycle)
+    assert isinstance(make_schedule("warmup_cosine", 0.1, 5), WarmupCosine)
+    with pytest.raises(ValueError, match="unknown schedule"):
+        make_schedule("cyclic", 0.1)
+    from dlhelpers import MultiLayerNet, Trainer
+    rng = np.random.default_rng(0)
+    x, t = rng.standard_normal((40, 6)).astype(np.float32), rng.integers(0, 3, 40)
+    net = MultiLayerNet(6, [8], 3, seed=0)
+    trainer = Trainer(net, x, t, epochs=4, mini_batch_size=10, optimizer="sgd", optimizer_param={"lr": 0.1},
+                      lr_schedule=OneCycle(0.1, total_epochs=4), verbose=False, progress=False)
+    trainer.train()
+    assert trainer.history["lr"] == pytest.approx([OneCycle(0.1, 4)(e) for e in range(4)])

@@ -4,6 +4,7 @@ import pytest
 
 from dlhelpers.exercises import references as ref
 from dlhelpers.experiments import optimizer_paths as op
+from dlhelpers.figures import optimizer_paths as fop
 
 
 def final_loss(pg, n=10):
@@ -32,7 +33,7 @@ class LionStubUpdate(ref.Lion):
 
 
 def test_path_playground_controls():
-    pg = op.optimizer_playground()
+    pg = fop.optimizer_playground()
     assert pg.error is None and pg.result.y_sign_changes >= 25
     c = pg.controls
     for name in ("momentum", "nesterov", "adagrad", "rmsprop", "adam", "sgd"):
@@ -45,6 +46,11 @@ def test_path_playground_controls():
     c["lr"].value = 1.2                             # beyond 1, SGD diverges along y
     assert pg.result.diverged and "diverged" in pg.result.message and pg.error is None
     assert "#b00020" in pg.status.value             # said in red
+    c["lr"].value = 1.1                             # stays on the plot, but f grows: the same rule as the sweep
+    assert pg.result.diverged and "f grew" in pg.result.message and "#b00020" in pg.status.value
+    assert np.abs(pg.result.path).max() < 1e3 and op.diverged(pg.result.path)
+    path_colors = {l.get_color() for l in pg.figure.axes[0].get_lines() if l.get_label().startswith("SGD")}
+    assert path_colors == {"#b00020"}               # the path itself is drawn in the diverged colour
     c["lr"].value = 0.95
     sgd_path = pg.result.path.copy()
     c["beta"].value = 0.5                           # SGD has no beta: same path, a note says so
@@ -65,7 +71,7 @@ def test_path_playground_controls():
 
 
 def test_beta_knob_jumps_to_each_optimizers_own_default_in_one_redraw():
-    pg = op.optimizer_playground()
+    pg = fop.optimizer_playground()
     c = pg.controls
     assert c["beta"].disabled                       # SGD has no such knob
     expected = {"rmsprop": 0.99, "momentum": 0.9, "nesterov": 0.9, "adam": 0.9}
@@ -85,7 +91,7 @@ def test_beta_knob_jumps_to_each_optimizers_own_default_in_one_redraw():
 
 
 def test_previous_path_stays_as_a_ghost():
-    pg = op.optimizer_playground()
+    pg = fop.optimizer_playground()
     assert pg.previous is None and not any(label.startswith("previous") for label in line_labels(pg))
     pg.controls["optimizer"].value = "adam"
     assert pg.previous.name == "SGD"
@@ -95,7 +101,7 @@ def test_previous_path_stays_as_a_ghost():
 
 
 def test_rotation_knob_costs_adagrad_its_advantage_but_not_sgd():
-    pg = op.optimizer_playground(optimizer="adagrad", lr=1.5)
+    pg = fop.optimizer_playground(optimizer="adagrad", lr=1.5)
     c = pg.controls
     straight = pg.result.final_f
     assert straight < 1e-3
@@ -103,7 +109,7 @@ def test_rotation_knob_costs_adagrad_its_advantage_but_not_sgd():
     assert pg.result.final_f > 100 * straight and pg.result.bowl.angle == 45
     assert "rotated 45" in pg.figure.axes[0].get_title()
     # SGD does not care about the axes: turn the bowl AND the start by 90 degrees, same f
-    sgd = op.optimizer_playground(optimizer="sgd", lr=0.5, start=(-4.0, 2.0))
+    sgd = fop.optimizer_playground(optimizer="sgd", lr=0.5, start=(-4.0, 2.0))
     f0 = sgd.result.final_f
     sgd.controls["angle"].value = 90
     sgd.controls["start_x"].value = -2.0
@@ -112,7 +118,7 @@ def test_rotation_knob_costs_adagrad_its_advantage_but_not_sgd():
 
 
 def test_stretch_knob_hurts_sgd_more_than_momentum():
-    pg = op.optimizer_playground(optimizer="sgd", lr=0.5, steps=100)
+    pg = fop.optimizer_playground(optimizer="sgd", lr=0.5, steps=100)
     c = pg.controls
     c["condition"].value = 1.0                      # a round bowl: SGD at lr 0.5 lands in one step
     assert pg.result.final_f < 1e-20 and pg.result.bowl.condition == pytest.approx(1.0)
@@ -126,7 +132,7 @@ def test_stretch_knob_hurts_sgd_more_than_momentum():
 
 def test_readers_optimizer_stub_says_not_attempted_and_does_not_fail():
     for stub in (LionStub, LionStubUpdate):
-        pg = op.optimizer_playground(custom=stub, optimizer="yours", lr=0.3)
+        pg = fop.optimizer_playground(custom=stub, optimizer="yours", lr=0.3)
         assert pg.error is None and pg.result.not_attempted and not pg.result.diverged
         assert "not attempted yet" in pg.result.message and pg.figure is not None
         assert pg.controls["beta"].value == 0.9 and not pg.controls["beta"].disabled
@@ -136,7 +142,7 @@ def test_readers_optimizer_stub_says_not_attempted_and_does_not_fail():
 
 
 def test_readers_lion_runs_next_to_the_library_optimizers():
-    pg = op.optimizer_playground(custom=ref.Lion, optimizer="yours", lr=0.3)
+    pg = fop.optimizer_playground(custom=ref.Lion, optimizer="yours", lr=0.3)
     c = pg.controls
     assert ("yours: Lion", "yours") in c["optimizer"].options
     assert pg.error is None and not pg.result.not_attempted
@@ -162,7 +168,7 @@ def test_readers_broken_optimizer_shows_its_error():
         def update(self, params, grads):
             params["x"] = params["x"] - self.lr * grads["x"][3]
 
-    pg = op.optimizer_playground(custom=Broken, optimizer="yours")
+    pg = fop.optimizer_playground(custom=Broken, optimizer="yours")
     assert pg.error is not None and "IndexError" in pg.error
     assert pg.controls["beta"].disabled             # no beta-like keyword: no knob
     pg.controls["optimizer"].value = "sgd"
@@ -171,13 +177,13 @@ def test_readers_broken_optimizer_shows_its_error():
 
 def test_path_playground_refuses_bad_arguments():
     with pytest.raises(ValueError, match="yours"):
-        op.optimizer_playground(optimizer="yours")
+        fop.optimizer_playground(optimizer="yours")
     with pytest.raises(TypeError, match="class"):
-        op.optimizer_playground(custom=42)
+        fop.optimizer_playground(custom=42)
 
 
 def test_mnist_optimizer_playground_controls():
-    pg = op.mnist_optimizer_playground()
+    pg = fop.mnist_optimizer_playground()
     assert set(pg.controls) == {"lr", "weight_init_std", "dropout_ratio", "optimizer"}
     assert pg.controls["lr"].description == "learning rate"
     assert pg.controls["dropout_ratio"].description == "dropout ratio"

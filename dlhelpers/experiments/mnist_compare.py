@@ -12,7 +12,17 @@ from ..network import MultiLayerNet
 from ..optimizers import make_optimizer
 from ..parallel import blas_thread_limit
 
-__all__ = ["ComparisonResult", "compare_on_mnist", "train_side_by_side", "causal_smooth"]
+__all__ = ["ComparisonResult", "compare_on_mnist", "train_side_by_side", "causal_smooth", "mean_se",
+           "SeedRace", "race_over_seeds", "SHOWN"]
+
+#: How notebooks 02 and 03 show each function they call (see tests/test_teaching_code.py).
+SHOWN = {
+    "train_side_by_side": "printed",     # notebook 02, section 9: the race loop
+    "compare_on_mnist": "plumbing",      # builds the nets and optimizers, calls train_side_by_side
+    "causal_smooth": "plumbing",
+    "mean_se": "plumbing",
+    "race_over_seeds": "plumbing",       # compare_on_mnist once per seed
+}
 
 
 class ComparisonResult:
@@ -56,6 +66,8 @@ def train_side_by_side(networks, optimizers, x_train, t_train, iterations, mini_
     ``networks`` and ``optimizers`` are dicts with the same names; each optimizer updates its own
     network's ``params`` in place. Returns dict name -> ndarray (iterations,) of the mini-batch loss
     measured in each step's forward pass.
+
+    Shown in: notebook 02, section 9.
     """
     n = len(x_train)
     losses = {name: np.empty(iterations) for name in networks}
@@ -169,3 +181,78 @@ def causal_smooth(values, window=31):
         bad_count = np.concatenate([[0], np.cumsum(bad)])
         out[(bad_count[idx] - bad_count[lo]) > 0] = np.nan
     return out
+
+
+def mean_se(values):
+    """(mean, standard error of the mean) of a 1-D sample; the standard error is std(ddof=1) / sqrt(n)
+    (0.0 for a single value)."""
+    v = np.asarray(values, dtype=np.float64)
+    if v.ndim != 1 or v.size == 0:
+        raise ValueError(f"values must be a non-empty 1-D sequence (one number per seed), got shape {v.shape}")
+    se = float(np.std(v, ddof=1) / np.sqrt(v.size)) if v.size > 1 else 0.0
+    return float(np.mean(v)), se
+
+
+class SeedRace:
+    """Outcome of :func:`race_over_seeds`: per config, one number per seed.
+
+    Attributes
+    ----------
+    seeds : tuple of int
+    final_loss, test_acc : dict name -> ndarray, shape (len(seeds),)
+        Mean of the last ``window`` mini-batch losses, and test accuracy, after the last iteration.
+    results : list of ComparisonResult, one per seed
+    """
+
+    def __init__(self, seeds, results, window):
+        self.seeds = tuple(seeds)
+        self.results = results
+        self.window = window
+        names = list(results[0].losses)
+        self.final_loss = {n: np.array([r.final_loss(n, window) for r in results]) for n in names}
+        self.test_acc = {n: np.array([r.test_acc[n] for r in results]) for n in names}
+
+    def wins(self, better, worse):
+        """On how many seeds config ``better`` ends with a lower final loss than ``worse``."""
+        return int(np.sum(self.final_loss[better] < self.final_loss[worse]))
+
+    def summary(self):
+        """One line per config: final loss and test accuracy as mean +- standard error over the seeds."""
+        width = max(len(n) for n in self.final_loss)
+        lines = [f"{'':{width}}  final loss (mean \u00b1 SE)   test acc (mean \u00b1 SE)   over {len(self.seeds)} seeds"]
+        for name in self.final_loss:
+            (lm, ls), (am, as_) = mean_se(self.final_loss[name]), mean_se(self.test_acc[name])
+            lines.append(f"{name:{width}}  {lm:8.3f} \u00b1 {ls:.3f}         {am:6.3f} \u00b1 {as_:.3f}")
+        return "\n".join(lines)
+
+
+def race_over_seeds(configs, seeds=(0, 1, 2), iterations=2000, window=100, workers=1, **kwargs):
+    """:func:`compare_on_mnist` once per seed: every config starts from the same weights and sees the
+    same batches as the others on each seed (paired seeds), so differences are the configs' own.
+
+    ``kwargs`` go to :func:`compare_on_mnist` (``mini_batch_size``, ``hidden_size_list``, ``data``).
+    Returns a :class:`SeedRace`.
+    """
+    seeds = list(seeds)
+    if not seeds or any(isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 0 for s in seeds):
+        raise ValueError(f"seeds must be a non-empty list of non-negative integers, got {seeds!r}")
+    if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or not 1 <= window <= iterations:
+        raise ValueError(f"window must be an integer number of iterations in [1, iterations], got {window!r}")
+    if isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) or workers < 1:
+        raise ValueError(f"workers must be a positive integer number of processes, got {workers!r}")
+    if workers == 1:
+        results = [compare_on_mnist(configs, iterations=iterations, seed=s, **kwargs) for s in seeds]
+        return SeedRace(seeds, results, window)
+    from ..parallel import local_executor
+    names = list(configs)
+    with local_executor(max_workers=int(workers)) as executor:     # one job per (seed, config)
+        futures = {(s, n): executor.submit(compare_on_mnist, {n: configs[n]}, iterations=iterations, seed=s,
+                                           **kwargs) for s in seeds for n in names}
+        parts = {key: future.result() for key, future in futures.items()}
+    results = []
+    for s in seeds:
+        merged = {key: {n: getattr(parts[s, n], key)[n] for n in names}
+                  for key in ("losses", "train_acc", "test_acc", "networks")}
+        results.append(ComparisonResult(merged["losses"], merged["train_acc"], merged["test_acc"],
+                                        merged["networks"], iterations))
+    return SeedRace(seeds, results, window)

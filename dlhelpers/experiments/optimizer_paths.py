@@ -1,36 +1,51 @@
-"""Experiments of notebook 02 (optimizers).
+"""Experiments of notebook 02 (optimizers): compute only; the figures and playgrounds are in
+:mod:`dlhelpers.figures.optimizer_paths`.
 
-The paths of the six optimizers of :mod:`dlhelpers.optimizers` on the anisotropic bowl
+The paths of the optimizers of :mod:`dlhelpers.optimizers` on the anisotropic bowl
 f(x, y) = x^2 / 20 + y^2 from (-7, 2), sweeps of their learning rates (on that bowl and on
-rotated or stretched copies, :class:`Bowl`), the step-size behaviour of the adaptive methods, the
-learning-rate decay examples (noisy SGD on the bowl; a Trainer with a schedule on MNIST) and the
-two playgrounds. The optimizers are the very classes that train the networks: here their
-``params`` are two float64 arrays of shape (1,), one per coordinate.
+rotated or stretched copies, :class:`Bowl`), the step-size behaviour of the adaptive methods,
+weight decay inside Adam (L2 against AdamW), the learning-rate range test and the learning-rate
+schedules (noisy SGD on the bowl; a Trainer with a schedule on MNIST, over paired seeds). The
+optimizers are the very classes that train the networks: here their ``params`` are two float64
+arrays of shape (1,), one per coordinate.
 
 An optimizer here is any object that must conform to the following API (the library's classes
 and the reader's own, e.g. the Lion of the exercises):
 
 * ``update(params, grads)``: ``params`` and ``grads`` are dicts ``{"x": array([x]), "y":
   array([y])}`` of float64 arrays; ``update`` changes ``params[key]`` in place and returns nothing.
+
+One divergence rule for every path (figures, sweeps and the playground): :func:`diverged`.
 """
 import inspect
 
-import ipywidgets as widgets
-import matplotlib.pyplot as plt
 import numpy as np
 
-from ..optimizers import OPTIMIZERS, SGD, ExponentialDecay, StepDecay, make_optimizer
-from ..playground_result import PlaygroundResult
-from ..plotting import PALETTE
-from ..widgets import SLIDER_LAYOUT, SLIDER_STYLE, Playground, TrainingPlayground, learning_rate_slider
+from ..checks import check_int, check_number, check_range
+from ..data import load_mnist_cached
+from ..network import MultiLayerNet
+from ..parallel import blas_thread_limit
+from ..optimizers import OPTIMIZERS, SGD, Adam, AdamW, ExponentialDecay, StepDecay, make_optimizer
+from ..training import Trainer
 
 __all__ = ["f", "grad_f", "START", "PATH_SETTINGS", "MNIST_SETTINGS", "BETA_KEYWORD", "DEFAULT_BETA",
-           "Bowl", "make", "optimizer_path", "book_paths", "sign_changes", "lr_sweep", "sweep_floor_counts",
-           "steps_to_reach", "constant_gradient_steps", "draw_contour", "draw_path", "draw_lr_sweep",
-           "noisy_decay_comparison", "schedule_on_mnist", "PathResult", "optimizer_playground",
-           "mnist_optimizer_playground", "DIVERGED_COLOR"]
+           "Bowl", "make", "optimizer_path", "diverged", "book_paths", "sign_changes", "lr_sweep",
+           "sweep_floor_counts", "steps_to_reach", "constant_gradient_steps", "noisy_decay_comparison",
+           "schedule_on_mnist", "compare_schedules", "lr_range_test", "weight_decay_in_adam", "SHOWN"]
 
-DIVERGED_COLOR = "#b00020"
+#: How notebook 02 shows each function it calls (see tests/test_teaching_code.py).
+SHOWN = {
+    "f": "plumbing", "grad_f": "plumbing", "make": "plumbing", "Bowl": "plumbing",
+    "optimizer_path": "tied",            # section 1 writes the loop and asserts it is the same
+    "book_paths": "plumbing", "sign_changes": "plumbing", "lr_sweep": "plumbing",
+    "sweep_floor_counts": "plumbing", "steps_to_reach": "plumbing", "constant_gradient_steps": "plumbing",
+    "diverged": "printed",
+    "noisy_decay_comparison": "printed",
+    "schedule_on_mnist": "printed",
+    "compare_schedules": "plumbing",     # schedule_on_mnist over seeds and schedules
+    "lr_range_test": "printed",
+    "weight_decay_in_adam": "printed",
+}
 
 #: Start of every path (the book's figure).
 START = (-7.0, 2.0)
@@ -60,10 +75,6 @@ MNIST_SETTINGS = {
 #: The keyword that the "momentum / beta" knob sets, per optimizer (None: no such knob).
 BETA_KEYWORD = {"sgd": None, "momentum": "momentum", "nesterov": "momentum", "adagrad": None,
                 "rmsprop": "decay_rate", "adam": "beta1"}
-
-#: Keywords a reader's optimizer class may use for its momentum-like knob (first match wins).
-_CUSTOM_BETA_KEYWORDS = ("beta1", "momentum", "decay_rate", "beta", "rho")
-
 
 def _signature_default(cls, keyword):
     return inspect.signature(cls).parameters[keyword].default
@@ -175,6 +186,19 @@ def optimizer_path(optimizer, start=START, steps=30, grad=grad_f):
     return path
 
 
+def diverged(path, fn=f):
+    """True if a path diverged: it left the square |x|, |y| <= 1000 (:func:`optimizer_path` cuts it
+    there), became non-finite, or ends HIGHER on the bowl than it started (f grew: the steps
+    overshoot more than they descend). The one rule of every figure, sweep and playground here.
+
+    Shown in: notebook 02, section 7.
+    """
+    start, end = path[0], path[-1]
+    if not np.all(np.isfinite(end)) or np.abs(path).max() > 1e3:
+        return True
+    return bool(fn(*end) > fn(*start))
+
+
 def sign_changes(values):
     """How often consecutive values change sign (the zig-zag count of a coordinate)."""
     s = np.sign(np.asarray(values, dtype=float))
@@ -196,7 +220,7 @@ def lr_sweep(names=("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
 
     Returns
     -------
-    dict name -> ndarray of shape (len(lrs),); ``inf`` where the path diverged.
+    dict name -> ndarray of shape (len(lrs),); ``inf`` where the path diverged (:func:`diverged`).
     """
     fn, grad = (f, grad_f) if bowl is None else (bowl.f, bowl.grad)
     out = {}
@@ -204,7 +228,7 @@ def lr_sweep(names=("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
         values = []
         for lr in lrs:
             path = optimizer_path(make_optimizer(name, lr=float(lr)), start, steps, grad=grad)
-            values.append(fn(*path[-1]) if len(path) == steps + 1 and np.all(np.isfinite(path[-1])) else np.inf)
+            values.append(np.inf if len(path) < steps + 1 or diverged(path, fn) else fn(*path[-1]))
         out[name] = np.array(values)
     return out
 
@@ -271,68 +295,6 @@ def constant_gradient_steps(names=("adagrad", "rmsprop", "adam"), lr=0.1, steps=
     return out
 
 
-# --------------------------------------------------------------------------- drawing
-_GRID = {}
-
-
-def _grid(xlim, ylim, bowl):
-    key = (tuple(xlim), tuple(ylim), None if bowl is None else (bowl.condition, bowl.angle, bowl.steep))
-    if key not in _GRID:
-        X, Y = np.meshgrid(np.linspace(*xlim, 161), np.linspace(*ylim, 121))
-        _GRID[key] = (X, Y, (f if bowl is None else bowl.f)(X, Y))
-    return _GRID[key]
-
-
-def draw_contour(ax, xlim=(-10, 10), ylim=(-5, 5), bowl=None):
-    """Contour lines of f (or of ``bowl``; log-spaced levels) and the minimum at (0, 0)."""
-    X, Y, Z = _grid(xlim, ylim, bowl)
-    ax.contour(X, Y, Z, levels=np.logspace(-2, 1.6, 14), colors="0.78", linewidths=0.7)
-    ax.plot(0, 0, "+", color="black", markersize=10, markeredgewidth=1.5)
-    ax.set(xlim=xlim, ylim=ylim, xlabel="x", ylabel="y")
-    return ax
-
-
-def draw_path(ax, path, color, label=None, markersize=3, **kwargs):
-    """One optimizer path as dots joined by lines."""
-    style = {"marker": "o", "linestyle": "-", "linewidth": 1.1, **kwargs}
-    ax.plot(path[:, 0], path[:, 1], color=color, markersize=markersize, label=label, **style)
-    return ax
-
-
-def draw_lr_sweep(ax, lrs, sweep, floor=1e-8, ceiling=1e2, labels=None, title=None, legend=True):
-    """f after the sweep's steps against the learning rate, log-log, honest about both ends.
-
-    A value below ``floor`` is drawn ON the floor with a downward triangle (it reached the
-    minimum to better than the axis shows); a diverged run is an x above ``ceiling`` in a band
-    labelled "diverged", one row per optimizer, never a missing point.
-    """
-    lrs = np.asarray(lrs)
-    for i, (name, values) in enumerate(sweep.items()):
-        color = PALETTE[i % len(PALETTE)]
-        label = (labels or {}).get(name, name)
-        finite = np.isfinite(values)
-        shown = np.where(finite, np.maximum(values, floor), np.nan)
-        ax.plot(lrs, shown, "o-", markersize=2.5, color=color, label=label, linewidth=1.2)
-        low = finite & (values < floor)
-        ax.plot(lrs[low], np.full(low.sum(), floor), "v", color=color, markersize=6, markerfacecolor="none")
-        row = ceiling * 2.2 ** (i + 1)
-        ax.plot(lrs[~finite], np.full((~finite).sum(), row), "x", color=color, markersize=5)
-    n = len(sweep)
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_ylim(floor / 4, ceiling * 2.2 ** (n + 1.5))
-    ax.axhline(ceiling * 1.5, color="0.6", linewidth=0.6)
-    ax.axhline(floor, color="0.6", linewidth=0.6, linestyle=":")
-    ax.text(lrs[0], ceiling * 2.2 ** (n + 0.6), "x: diverged", color=DIVERGED_COLOR, fontsize=8, va="center")
-    ax.text(lrs[0], floor * 0.45, f"\u25bd: f < {floor:g}", color="0.3", fontsize=8, va="center")
-    ax.set(xlabel="learning rate", ylabel="f after the last step")
-    if title:
-        ax.set_title(title)
-    if legend:
-        ax.legend(ncol=2, fontsize=8, loc="center left")
-    return ax
-
-
 # --------------------------------------------------------------------------- learning-rate decay
 def noisy_decay_comparison(lr=0.5, small_lr=0.05, epochs=40, steps_per_epoch=10, noise=1.0, runs=50,
                            start=START, seed=0):
@@ -348,6 +310,8 @@ def noisy_decay_comparison(lr=0.5, small_lr=0.05, epochs=40, steps_per_epoch=10,
     -------
     dict name -> dict with 'lr' and 'f', arrays of shape (epochs * steps_per_epoch,): the learning
     rate used and the mean f after every step.
+
+    Shown in: notebook 02, section 8.
     """
     settings = {f"constant lr {lr:g}": (lr, None),
                 f"constant lr {small_lr:g}": (small_lr, None),
@@ -379,11 +343,9 @@ def schedule_on_mnist(lr_schedule=None, lr=0.1, epochs=12, n_train=2000, n_val=1
     training images train it; the next ``n_val`` (held out from training) are the validation
     set. Returns the Trainer's history: ``train_loss`` per iteration, ``lr`` (the rate the
     schedule set, per epoch) and ``train_acc`` / ``val_acc`` per epoch.
-    """
-    from ..data import load_mnist_cached
-    from ..network import MultiLayerNet
-    from ..training import Trainer
 
+    Shown in: notebook 02, section 8.
+    """
     (x, t), _ = load_mnist_cached()
     x_train, t_train = x[:n_train], t[:n_train]
     x_val, t_val = x[n_train:n_train + n_val], t[n_train:n_train + n_val]
@@ -395,199 +357,115 @@ def schedule_on_mnist(lr_schedule=None, lr=0.1, epochs=12, n_train=2000, n_val=1
     return trainer.history
 
 
-# --------------------------------------------------------------------------- playgrounds
-class PathResult(PlaygroundResult):
-    """One playground path: the points, f at the end, the zig-zag count and a status line.
-
-    ``not_attempted`` is True when the reader's optimizer is still the exercise's stub (it raised
-    NotImplementedError): then ``path`` holds just the start and nothing diverged.
-    """
-
-    def __init__(self, path, steps, name, beta_used, bowl, not_attempted=False, label=None):
-        self.path = path
-        self.bowl = bowl
-        self.name = name
-        self.label = label or name
-        self.not_attempted = not_attempted
-        self.diverged = (not not_attempted) and len(path) < steps + 1
-        end = path[-1]
-        ok = not (self.diverged or not_attempted)
-        self.final_f = float(bowl.f(*end)) if ok else float("inf")
-        self.y_sign_changes = sign_changes(path[:, 1])
-        self.distance = float(np.hypot(*(path[-1] - path[0]))) if ok else float("inf")
-        if not_attempted:
-            self.message = (f"{name}: not attempted yet (its update raises NotImplementedError); write it in "
-                            "the exercise, run that cell and this one again.")
-        elif self.diverged:
-            self.message = (f"{name} diverged after {len(path) - 1} steps: the learning rate is too large "
-                            "for the steep direction.")
-        else:
-            self.message = (f"{name}: f = {self.final_f:.2e} after {steps} steps at ({end[0]:.2f}, {end[1]:.2f}); "
-                            f"y changed sign {self.y_sign_changes} times"
-                            + ("" if beta_used else " (this optimizer has no momentum/beta knob)"))
 
 
-def _custom_beta_keyword(cls):
-    try:
-        params = inspect.signature(cls).parameters
-    except (TypeError, ValueError):
-        return None
-    return next((k for k in _CUSTOM_BETA_KEYWORDS if k in params), None)
-
-
-class _PathPlayground(Playground):
-    """The path playground: switching the optimizer first moves the beta knob to that optimizer's own
-    default (RMSprop 0.99, the others 0.9; disabled where there is none), then redraws once."""
-
-    def __init__(self, controls, compute, draw, title, beta_defaults):
-        self._beta_defaults = beta_defaults
-        self._syncing = False
-        super().__init__(controls, compute, draw, title=title)
-        self._sync_beta_enabled()
-
-    def _sync_beta_enabled(self):
-        self.controls["beta"].disabled = self._beta_defaults.get(self.controls["optimizer"].value) is None
-
-    def _on_change(self, change):
-        if self._syncing:
-            return
-        if change.owner is self.controls["optimizer"]:
-            default = self._beta_defaults.get(change.new)
-            if default is not None:
-                self._syncing = True
-                try:
-                    self.controls["beta"].value = default
-                finally:
-                    self._syncing = False
-            self._sync_beta_enabled()
-        self.update()
-
-
-def optimizer_playground(optimizer="sgd", lr=0.95, beta=None, start=START, steps=30, condition=20.0,
-                         angle=0.0, custom=None):
-    """Path playground: optimizer, learning rate, momentum/beta, start point, steps, and the bowl's shape.
+def compare_schedules(schedules, seeds=(0, 1, 2), lr=0.3, epochs=12, n_train=2000, n_val=1000, workers=1):
+    """:func:`schedule_on_mnist` for every schedule on every seed (paired: same weights, same batches).
 
     Parameters
     ----------
-    optimizer : str
-        'sgd', 'momentum', 'nesterov', 'adagrad', 'rmsprop', 'adam', or 'yours' (needs ``custom``).
-    lr, steps, start : the first path's settings.
-    beta : float or None
-        The momentum of Momentum and Nesterov, the decay rate rho of RMSprop, beta1 of Adam (and of
-        the reader's class if it takes ``beta1``/``momentum``/...); None: the optimizer's own
-        default. Switching the optimizer resets the knob to the new one's default.
-    condition, angle : the bowl's stretch (condition number, 1-100) and rotation (degrees, 0-90);
-        condition 20 and angle 0 are the book's x^2/20 + y^2.
-    custom : class or None
-        The reader's optimizer class, called as ``custom(lr=..., <beta keyword>=...)``; it appears
-        in the dropdown as "yours: <class name>". A stub whose ``__init__`` or ``update`` raises
-        NotImplementedError shows "not attempted yet" instead of failing; any other error is shown.
+    schedules : dict name -> callable epoch -> lr, or None (constant ``lr``)
+    seeds : sequence of int
+    workers : int
+        Worker processes (:func:`dlhelpers.parallel.local_executor`); the result does not depend on it.
 
-    Each change keeps the previous path on the figure as a grey ghost. Pure NumPy: a redraw takes a
-    small fraction of a second.
+    Returns
+    -------
+    dict name -> dict with 'val_acc', ndarray (len(seeds), epochs + 1) (column 0: before
+    training), and 'lr', ndarray (epochs,) (the rates of the first seed's run).
     """
-    options = [("SGD", "sgd"), ("Momentum", "momentum"), ("Nesterov", "nesterov"),
-               ("AdaGrad", "adagrad"), ("RMSprop", "rmsprop"), ("Adam", "adam")]
-    beta_defaults = {name: DEFAULT_BETA.get(name) for _, name in options}
-    custom_keyword = None
-    if custom is not None:
-        if not callable(custom):
-            raise TypeError(f"custom must be your optimizer class (called as custom(lr=...)), got {custom!r}")
-        custom_keyword = _custom_beta_keyword(custom)
-        options.append((f"yours: {getattr(custom, '__name__', 'custom')}", "yours"))
-        default = _signature_default(custom, custom_keyword) if custom_keyword else None
-        beta_defaults["yours"] = default if isinstance(default, (int, float)) else (0.9 if custom_keyword else None)
-    if optimizer not in beta_defaults:
-        raise ValueError(f"optimizer must be one of {sorted(beta_defaults)}, got {optimizer!r}"
-                         + ("" if custom is not None else " ('yours' needs custom=YourClass)"))
-    if beta is None:
-        beta = beta_defaults[optimizer] if beta_defaults[optimizer] is not None else 0.9
-    common = {"layout": SLIDER_LAYOUT, "style": SLIDER_STYLE, "continuous_update": False}
-    controls = {
-        "optimizer": widgets.Dropdown(options=options, value=optimizer, description="optimizer",
-                                      style=SLIDER_STYLE),
-        "lr": learning_rate_slider(lr, min_exp=-3, max_exp=1),
-        "beta": widgets.FloatSlider(value=beta, min=0.0, max=0.99, step=0.01,
-                                    description="momentum / beta", readout_format=".2f", **common),
-        "start_x": widgets.FloatSlider(value=start[0], min=-9.5, max=9.5, step=0.5,
-                                       description="start x", **common),
-        "start_y": widgets.FloatSlider(value=start[1], min=-4.5, max=4.5, step=0.5,
-                                       description="start y", **common),
-        "steps": widgets.IntSlider(value=steps, min=5, max=200, step=5, description="steps", **common),
-        "condition": widgets.FloatLogSlider(value=condition, base=10, min=0, max=2, step=0.1,
-                                            description="stretch (condition)", readout_format=".3g", **common),
-        "angle": widgets.FloatSlider(value=angle, min=0.0, max=90.0, step=15.0,
-                                     description="bowl rotation (°)", readout_format=".0f", **common),
-    }
-
-    def compute(optimizer, lr, beta, start_x, start_y, steps, condition, angle):
-        bowl = Bowl(condition, angle)
-        steps = int(steps)
-        if optimizer == "yours":
-            name = getattr(custom, "__name__", "your optimizer")
-            kwargs = {"lr": lr} if custom_keyword is None else {"lr": lr, custom_keyword: beta}
-            try:
-                opt = custom(**kwargs)
-                path = optimizer_path(opt, (start_x, start_y), steps, grad=bowl.grad)
-            except NotImplementedError:
-                return PathResult(np.array([[start_x, start_y]]), steps, name, True, bowl, not_attempted=True)
-            return PathResult(path, steps, name, custom_keyword is not None, bowl,
-                              label=f"{name} lr {lr:.2g}" + (f", {custom_keyword} {beta:.2f}" if custom_keyword else ""))
-        opt = make(optimizer, lr, beta)
-        path = optimizer_path(opt, (start_x, start_y), steps, grad=bowl.grad)
-        used = BETA_KEYWORD[optimizer] is not None
-        label = f"{type(opt).__name__} lr {lr:.2g}" + (f", {BETA_KEYWORD[optimizer]} {beta:.2f}" if used else "")
-        return PathResult(path, steps, type(opt).__name__, used, bowl, label=label)
-
-    return _PathPlayground(controls, compute, _draw_path_result,
-                           title="Optimizer paths on a bowl (book: f(x, y) = x²/20 + y²)",
-                           beta_defaults=beta_defaults)
-
-
-def _draw_path_result(result, values, previous=None):
-    fig, ax = plt.subplots(figsize=(7.5, 3.6))
-    draw_contour(ax, bowl=result.bowl)
-    if previous is not None and getattr(previous, "path", None) is not None and not previous.not_attempted:
-        ghost = previous.path[np.all(np.abs(previous.path) < 1e3, axis=1)]
-        label = f"previous: {previous.label}"
-        if (previous.bowl.condition, previous.bowl.angle) != (result.bowl.condition, result.bowl.angle):
-            label += f" (on the bowl: condition {previous.bowl.condition:.3g}, {previous.bowl.angle:.0f}°)"
-        ax.plot(ghost[:, 0], ghost[:, 1], "o-", color="0.5", alpha=0.5, markersize=2, linewidth=0.9,
-                label=label, zorder=1)
-    path = result.path
-    shown = path[np.all(np.abs(path) < 1e3, axis=1)]
-    color = DIVERGED_COLOR if result.diverged else PALETTE[1]
-    if len(shown) > 1:
-        draw_path(ax, shown, color, label=result.label, zorder=3)
-    ax.plot(*path[0], "s", color=PALETTE[0], markersize=7, label="start", zorder=4)
-    if result.diverged:
-        ax.text(0.5, 0.9, f"diverged after {len(path) - 1} steps", transform=ax.transAxes, ha="center",
-                color=DIVERGED_COLOR, fontsize=12, fontweight="bold")
-        end = "diverged"
-    elif result.not_attempted:
-        ax.text(0.5, 0.9, f"{result.name}: not attempted yet", transform=ax.transAxes, ha="center",
-                color="0.3", fontsize=12)
-        end = "not attempted yet"
+    if not isinstance(schedules, dict) or not schedules:
+        raise ValueError(f"schedules must be a non-empty dict name -> schedule (or None), got {schedules!r}")
+    seeds = [check_int(s, "seeds[i]", 0) for s in seeds]
+    if not seeds:
+        raise ValueError("seeds must name at least one seed, e.g. (0, 1, 2)")
+    workers = check_int(workers, "workers", 1)
+    jobs = [(name, s) for name in schedules for s in seeds]
+    kwargs = {"lr": lr, "epochs": epochs, "n_train": n_train, "n_val": n_val}
+    if workers == 1:
+        runs = {(name, s): schedule_on_mnist(schedules[name], seed=s, **kwargs) for name, s in jobs}
     else:
-        end = f"{result.final_f:.2e}"
-    bowl = result.bowl
-    ax.set_title(f"{result.name}  lr={values['lr']:.3g}  f(end) = {end}   "
-                 f"(bowl: condition {bowl.condition:.3g}, rotated {bowl.angle:.0f}°)", fontsize=10)
-    ax.legend(loc="upper right", fontsize=8)
-    fig.tight_layout()
-    return fig
+        from ..parallel import local_executor
+        with local_executor(max_workers=workers) as executor:
+            futures = {(name, s): executor.submit(schedule_on_mnist, schedules[name], seed=s, **kwargs)
+                       for name, s in jobs}
+            runs = {key: future.result() for key, future in futures.items()}
+    return {name: {"val_acc": np.array([runs[name, s]["val_acc"] for s in seeds]),
+                   "lr": np.array(runs[name, seeds[0]]["lr"])} for name in schedules}
 
 
-def mnist_optimizer_playground(optimizer="sgd", lr=0.1, hidden_size_list=(50, 50), n_train=1000, epochs=8):
-    """The three course knobs plus an optimizer choice, on a small ReLU net and 1000 MNIST images.
+def lr_range_test(lr_min=1e-4, lr_max=10.0, iterations=100, optimizer="sgd", n_train=2000,
+                  hidden_size_list=(100, 100), mini_batch_size=100, smoothing=0.9, stop_factor=4.0, seed=0):
+    """The learning-rate range test (Smith 2017; fastai's ``lr_find``) on the MNIST sample.
 
-    The previous run stays on the figure as a grey ghost (:func:`dlhelpers.recipes.draw_training_run`).
+    One fresh net (784-hidden-10 ReLU, He init) trains for at most ``iterations`` mini-batches
+    while the learning rate grows by the same factor every step, from ``lr_min`` to ``lr_max``.
+    The loss is smoothed by a bias-corrected moving average (weight ``smoothing`` on the past);
+    the test stops when it exceeds ``stop_factor`` times its lowest value. Read it: flat while the
+    rate is too small to matter, falling where learning happens, a minimum, then a blow-up; a good
+    constant rate lies on the falling slope, about ten times below the minimum.
+
+    Returns
+    -------
+    dict with 'lr', 'loss', 'smoothed' (arrays of the steps run) and 'lr_at_min' (the rate where
+    the smoothed loss is lowest).
+
+    Shown in: notebook 02, section 8a.
     """
-    choice = widgets.Dropdown(options=[("SGD", "sgd"), ("Momentum", "momentum"), ("Nesterov", "nesterov"),
-                                       ("AdaGrad", "adagrad"), ("RMSprop", "rmsprop"), ("Adam", "adam")],
-                              value=optimizer, description="optimizer", style=SLIDER_STYLE)
-    sizes = "-".join(str(h) for h in hidden_size_list)
-    return TrainingPlayground(
-        lr=lr, extra_controls={"optimizer": choice},
-        fixed={"hidden_size_list": tuple(hidden_size_list), "n_train": n_train, "epochs": epochs},
-        title=f"Optimizers on a 784-{sizes}-10 ReLU net, {n_train} MNIST images, {epochs} epochs")
+    lr_min, lr_max = check_number(lr_min, "lr_min"), check_number(lr_max, "lr_max")
+    if not 0 < lr_min < lr_max:
+        raise ValueError(f"need 0 < lr_min < lr_max, got lr_min={lr_min!r}, lr_max={lr_max!r}")
+    iterations = check_int(iterations, "iterations", 2)
+    smoothing = check_range(smoothing, "smoothing", 0, 1, high_open=True)
+    (x, t), _ = load_mnist_cached()
+    x, t = x[:n_train], t[:n_train]
+    net = MultiLayerNet(784, list(hidden_size_list), 10, weight_init_std="he", seed=seed)
+    opt = make_optimizer(optimizer, lr=lr_min)
+    rng = np.random.default_rng(seed)
+    growth = (lr_max / lr_min) ** (1.0 / (iterations - 1))
+    lrs, losses, smoothed, avg = [], [], [], 0.0
+    with np.errstate(over="ignore", invalid="ignore"), blas_thread_limit(1):
+        for i in range(iterations):
+            opt.lr = lr_min * growth ** i
+            idx = rng.choice(len(x), mini_batch_size, replace=False)
+            grads = net.gradient(x[idx], t[idx])
+            avg = smoothing * avg + (1 - smoothing) * net.last_loss
+            lrs.append(opt.lr)
+            losses.append(net.last_loss)
+            smoothed.append(avg / (1 - smoothing ** (i + 1)))        # bias correction, as in Adam
+            if not np.isfinite(smoothed[-1]) or smoothed[-1] > stop_factor * min(smoothed):
+                break
+            opt.update(net.params, grads)
+    lrs, smoothed = np.array(lrs), np.array(smoothed)
+    best = int(np.nanargmin(smoothed))
+    return {"lr": lrs, "loss": np.array(losses), "smoothed": smoothed, "lr_at_min": float(lrs[best])}
+
+
+def weight_decay_in_adam(lr=0.01, weight_decay=0.1, gradient_sizes=(0.001, 10.0), steps=1000):
+    """Weight decay added to Adam two ways, on weights whose loss gradient is +-size (mean 0).
+
+    Every weight starts at 1. Its loss gradient alternates +size, -size (a weight that the data
+    pushes both ways and, on average, not at all), so only the decay should move it.
+    "L2 in the gradient" feeds g + weight_decay * W to :class:`Adam`; "AdamW" is
+    :class:`AdamW`, which shrinks W outside Adam's scaling.
+
+    Returns
+    -------
+    dict rule -> ndarray, shape (steps + 1, len(gradient_sizes)): the weights after every step.
+
+    Shown in: notebook 02, section 6b.
+    """
+    sizes = np.asarray(gradient_sizes, dtype=np.float64)
+    out = {}
+    for rule in ("L2 in the gradient", "AdamW"):
+        opt = Adam(lr) if rule == "L2 in the gradient" else AdamW(lr, weight_decay=weight_decay)
+        w = {"w": np.ones_like(sizes)}
+        trajectory = [w["w"].copy()]
+        for step in range(steps):
+            g = sizes * (-1.0) ** step                     # the loss's gradient: pushes both ways
+            if rule == "L2 in the gradient":
+                g = g + weight_decay * w["w"]             # d/dW of weight_decay / 2 * W^2
+            opt.update(w, {"w": g})
+            trajectory.append(w["w"].copy())
+        out[rule] = np.array(trajectory)
+    return out
