@@ -233,14 +233,25 @@ def test_a_tiny_subset_is_memorized_while_validation_stays_low():
 
 def test_learning_rate_symptoms_too_small_crawls_and_too_large_stops_the_trainer():
     for seed in SEEDS:
-        runs = baby.learning_rate_runs(lrs=(1e-3, 0.1, 3.0), seed=seed)
-        small, good, large = runs[1e-3], runs[0.1], runs[3.0]
+        runs = baby.learning_rate_runs(lrs=(1e-3, 0.1, 10.0), seed=seed)
+        small, good, large = runs[1e-3], runs[0.1], runs[10.0]
         loss = small.history["train_loss"]
-        assert abs(loss[0] - math.log(10)) < 0.15 and 0.03 < loss[0] - loss[-1] < 0.25  # "about a tenth"
-        assert small.history["train_acc"][-1] > small.history["train_acc"][0] + 0.04  # "several points"
+        assert abs(loss[0] - math.log(10)) < 0.15 and 0 < loss[0] - loss[-1] < 0.2  # "by a tenth or less"
+        assert 0.005 < small.history["train_acc"][-1] - small.history["train_acc"][0] < 0.12  # "1 to 9 points"
         assert good.history["train_loss"][-1] < 0.5 and good.history["train_acc"][-1] > 0.9
         assert large.diverged and large.stop_reason.startswith("Training stopped at iteration")
-        assert "the learning rate (3) is too large" in large.stop_reason
+        assert "the learning rate (10) is too large" in large.stop_reason
+    acc = baby.learning_rate_runs(lrs=(1e-3,), seed=0)[1e-3].history["train_acc"]
+    assert acc[-1] - acc[0] > 0.05  # "several points on this seed" (the notebook's seed 0)
+
+
+def test_at_lr_3_some_seeds_collapse_to_chance_instead_of_exploding():
+    from dlhelpers.experiments.babysitting import _train
+    runs = [_train(3.0, epochs=20, seed=seed) for seed in range(6)]
+    collapsed = [r for r in runs if not r.diverged]
+    assert 0 < len(collapsed) < len(runs)  # "some seeds explode and others collapse"
+    assert all(abs(r.history["train_loss"][-1] - math.log(10)) < 0.1 and r.history["train_acc"][-1] < 0.2
+               for r in collapsed)
 
 
 def test_a_too_small_init_shows_a_plateau_before_a_gradual_fall():
@@ -260,10 +271,11 @@ def test_update_to_weight_ratios_per_layer_order_the_learning_rates():
         medians = {lr: baby.median_update_ratios(r) for lr, r in runs.items()}
         assert set(medians[1e-2]) == {"W1", "W2", "W3"}
         assert all(v < 3e-5 for v in medians[1e-4].values())  # two orders below 1e-3
-        assert all(3e-4 <= v <= 3e-3 for v in medians[1e-2].values())  # in the shaded band
-        assert all(2e-3 <= v <= 5e-2 for v in medians[1.0].values())  # "several times above"
+        assert all(2e-4 <= v <= 3e-3 for v in medians[1e-2].values())  # in the shaded band or at its edge
         first = {k: v[0] for k, v in runs[1.0].history["update_ratio"].items()}
-        assert all(v > 1e-1 for v in first.values())  # "start more than two orders above"
+        assert all(1e-2 < v < 1.0 for v in first.values())  # "starts one to two orders above"
+        if seed == 0:  # the notebook's seed: "the medians stay several times above 1e-3"
+            assert all(2e-3 <= v <= 5e-2 for v in medians[1.0].values())
         assert all(min(medians[lr], key=medians[lr].get) == "W2" for lr in (1e-4, 1e-2))
         assert len(runs[1e-2].history["update_ratio"]["W1"]) == runs[1e-2].iteration
 

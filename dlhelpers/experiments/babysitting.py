@@ -44,7 +44,7 @@ def initial_loss_check(net, x, t, tol=0.1, n_classes=10):
     verdict = "ok" if ok else ("too high: the init scale is too large (or a penalty is included: "
                                "check with regularization off)" if diff > 0 else "too low: is label information leaking into the input?")
     return {"loss": loss, "expected": expected, "difference": diff, "ok": ok,
-            "message": f"initial loss {loss:.3f} vs ln({n_classes}) = {expected:.3f}: {verdict}"}
+            "message": f"initial loss {loss:.4g} vs ln({n_classes}) = {expected:.3f}: {verdict}"}
 
 
 def initial_loss_table(cases=None, hidden_size_list=(50, 50), seed=0):
@@ -104,7 +104,7 @@ def overfit_tiny_subset(n=20, epochs=100, lr=0.1, hidden_size_list=(50, 50), see
     return _train(lr, hidden_size_list=hidden_size_list, epochs=epochs, n=n, mini_batch_size=n, seed=seed)
 
 
-def learning_rate_runs(lrs=(1e-3, 0.1, 3.0), epochs=20, hidden_size_list=(50, 50), seed=0):
+def learning_rate_runs(lrs=(1e-3, 0.1, 10.0), epochs=20, hidden_size_list=(50, 50), seed=0):
     """The same net at a too-small, a good and a too-large learning rate: dict lr -> Trainer.
 
     Shown in: notebook 06, section 6.3
