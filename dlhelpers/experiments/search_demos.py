@@ -334,5 +334,4 @@ SHOWN = {
     "halving_vs_random_demo": "plumbing",
     "anytime_over_seeds": "printed",
     "best_so_far": "printed",
-    "train_more": "printed",
 }
