@@ -206,6 +206,10 @@ def test_the_resumed_halving_reference_trains_fewer_epochs_with_the_package_sche
     # a one-epoch fresh run is the package's rung-0 trial exactly
     first = demos.train_more(configs[0], seeds[0], 1)
     assert first["score"] == rung0[0].score
+    # resuming continues from the stored weights: not the same as two epochs from fresh weights
+    resumed = demos.train_more(configs[0], seeds[0], 2, first["state"])["state"]["params"]
+    fresh = demos.train_more(configs[0], seeds[0], 2)["state"]["params"]
+    assert not np.array_equal(resumed["W1"], fresh["W1"])
     assert score > 0.5 and best in {t.index for t in out["halving"].rungs[1]}
 
 

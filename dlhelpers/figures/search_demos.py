@@ -58,17 +58,24 @@ def draw_search_scatter(rounds, ax=None, top_k=5, pick=None, title=None, ghost=N
                 w0, w1 = result.ranges["weight_decay_lambda"]
             else:
                 w = result.trials[0].params["weight_decay_lambda"]
-                w0, w1 = w / 1.4, w * 1.4
+                w0, w1 = w / 2.0, w * 2.0   # a fixed λ: a visible band, not a line
             ax.add_patch(Rectangle((l0, w0), l1 - l0, w1 - w0, fill=False, linestyle="--",
                                    edgecolor=PALETTE[r % len(PALETTE)], linewidth=1.2))
         all_trials += result.trials
     if any(isinstance(t.result, dict) and t.result.get("diverged") for t in all_trials):
         handles.append(Line2D([], [], linestyle="none", marker="x", color=DIVERGED_COLOR, label="diverged"))
     best = sorted(all_trials, key=lambda t: -np.nan_to_num(t.score, nan=-1))[:top_k]
-    ax.scatter([t.params["lr"] for t in best], [t.params["weight_decay_lambda"] for t in best], s=110,
-               facecolors="none", edgecolors="black", linewidths=1.2, zorder=4)
+    # the best ringed large, the next ones small, so that close neighbours do not merge into a smear
+    ax.scatter([t.params["lr"] for t in best[1:]], [t.params["weight_decay_lambda"] for t in best[1:]], s=55,
+               facecolors="none", edgecolors="black", linewidths=0.9, zorder=4)
+    if best:
+        ax.scatter([best[0].params["lr"]], [best[0].params["weight_decay_lambda"]], s=150,
+                   facecolors="none", edgecolors="black", linewidths=1.8, zorder=4)
     handles.append(Line2D([], [], linestyle="none", marker="o", markersize=10, markerfacecolor="none",
-                          markeredgecolor="black", label=f"best {top_k}"))
+                          markeredgecolor="black", markeredgewidth=1.8, label="best"))
+    if top_k > 1:
+        handles.append(Line2D([], [], linestyle="none", marker="o", markersize=6, markerfacecolor="none",
+                              markeredgecolor="black", label=f"next {top_k - 1}"))
     if pick is not None:
         pick_bad = isinstance(pick.result, dict) and pick.result.get("diverged")
         ax.scatter([pick.params["lr"]], [pick.params["weight_decay_lambda"]], marker="*", s=260,
