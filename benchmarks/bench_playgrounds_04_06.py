@@ -15,6 +15,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), os.pardir))
 
 from dlhelpers import search  # noqa: E402
 from dlhelpers.experiments import batchnorm, overfitting, search_demos  # noqa: E402
+from dlhelpers.figures import search_demos as search_figs  # noqa: E402
 
 
 def measure(name, pg, changes):
@@ -36,7 +37,7 @@ def measure(name, pg, changes):
 
 
 def main():
-    search.run_trials(search_demos.make_trial(epochs=1), [{"lr": 1e-2, "weight_decay": 0.0}] * 2,
+    search.run_trials(search_demos.make_trial(epochs=1), [{"lr": 1e-2, "weight_decay_lambda": 0.0}] * 2,
                       progress=False)  # start and warm the worker pool, as the notebook has
     results = {
         "04 batch norm on/off": measure("04 batch norm on/off", batchnorm.batchnorm_playground(), [
@@ -44,7 +45,7 @@ def main():
         "05 regularization": measure("05 regularization", overfitting.regularization_playground(), [
             ("weight_decay_lambda", 0.1), ("weight_decay_lambda", 0.0), ("dropout_ratio", 0.2),
             ("lr", 0.05), ("weight_init_std", "xavier")]),
-        "06 random search": measure("06 random search", search_demos.search_playground(), [
+        "06 random search": measure("06 random search", search_figs.search_playground(), [
             ("lr_exponents", (-4.0, -1.0)), ("lr_exponents", (-6.0, -2.0)), ("wd_exponents", (-6.0, -2.0)),
             ("lr", 0.1), ("dropout_ratio", 0.1)]),
     }

@@ -1,7 +1,7 @@
 """Notebook 06's playground, driven from Python: every control changes the result as it should."""
 import pytest
 
-from dlhelpers.experiments import search_demos as demos
+from dlhelpers.figures import search_demos as demos
 
 
 def _legend_texts(pg):

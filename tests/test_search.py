@@ -430,7 +430,8 @@ def test_the_search_scatter_legend_sits_outside_the_points_framed_and_readable()
                                   20, executor="serial", progress=False)
     (pick,) = search.run_trials(record, [{"lr": 1e-2, "weight_decay_lambda": 1e-4, "score": 0.5}],
                                 indices=[20], executor="serial", progress=False)
-    ax = demos.draw_search_scatter([result], pick=pick)
+    from dlhelpers.figures.search_demos import draw_search_scatter
+    ax = draw_search_scatter([result], pick=pick)
     fig = ax.figure
     fig.canvas.draw()
     legend = ax.get_legend()
@@ -450,7 +451,8 @@ def test_the_halving_demo_compares_at_equal_epochs_and_draws_clear_of_the_data()
     assert out["halving_epochs"] == 9 * 1 + 3 * 3 == out["random_epochs"]
     assert [len(r) for r in out["halving"].rungs] == [9, 3] and len(out["random"]) == 6
     assert all(len(t.result["val_acc"]) == 4 for t in out["random"])   # epoch 0 + 3 epochs
-    ax = demos.draw_halving_vs_random(out)
+    from dlhelpers.figures.search_demos import draw_halving_vs_random
+    ax = draw_halving_vs_random(out)
     ax.figure.canvas.draw()
     assert ax.get_legend().get_window_extent().x0 >= ax.get_window_extent().x1
     plt.close(ax.figure)

@@ -14,10 +14,8 @@ import math
 import numpy as np
 
 from ..network import MultiLayerNet
-from ..plotting import PALETTE
 from ..training import Trainer
 from ..utils import smooth_curve
-from . import pyplot as _plt
 from .search_demos import search_data
 
 HEALTHY_UPDATE_RATIO = 1e-3
@@ -37,6 +35,7 @@ def initial_loss_check(net, x, t, tol=0.1, n_classes=10):
     large) or a large regularization term; much lower means something leaks (labels?).
 
     Returns a dict: 'loss', 'expected', 'difference', 'ok' (|difference| <= tol), 'message'.
+    Shown in: notebook 06, section 6.1
     """
     loss = float(net.loss(x, t))
     expected = expected_initial_loss(n_classes)
@@ -45,7 +44,7 @@ def initial_loss_check(net, x, t, tol=0.1, n_classes=10):
     verdict = "ok" if ok else ("too high: the init scale is too large (or a penalty is included: "
                                "check with regularization off)" if diff > 0 else "too low: is label information leaking into the input?")
     return {"loss": loss, "expected": expected, "difference": diff, "ok": ok,
-            "message": f"initial loss {loss:.3f} vs ln({n_classes}) = {expected:.3f}: {verdict}"}
+            "message": f"initial loss {loss:.4g} vs ln({n_classes}) = {expected:.3f}: {verdict}"}
 
 
 def initial_loss_table(cases=None, hidden_size_list=(50, 50), seed=0):
@@ -69,6 +68,7 @@ def penalty_check(weight_decay_lambda=0.01, hidden_size_list=(50, 50), seed=0):
     Two nets with the same seed (so the same weights), one without and one with weight decay.
     Returns a dict: 'loss_off', 'loss_on', 'penalty' (lambda/2 * sum of every W squared) and
     'rise' (loss_on - loss_off, which must equal the penalty).
+    Shown in: notebook 06, section 6.1
     """
     (x, t), _ = search_data()
     off = MultiLayerNet(784, list(hidden_size_list), 10, weight_init_std="he", seed=seed)
@@ -99,23 +99,33 @@ def overfit_tiny_subset(n=20, epochs=100, lr=0.1, hidden_size_list=(50, 50), see
 
     A correct model and training loop memorize them: training accuracy 100 %, loss near 0. If
     not, fix the code before searching hyperparameters. Returns the Trainer (history inside).
+    Shown in: notebook 06, section 6.2
     """
     return _train(lr, hidden_size_list=hidden_size_list, epochs=epochs, n=n, mini_batch_size=n, seed=seed)
 
 
-def learning_rate_runs(lrs=(1e-3, 0.1, 3.0), epochs=20, hidden_size_list=(50, 50), seed=0):
-    """The same net at a too-small, a good and a too-large learning rate: dict lr -> Trainer."""
+def learning_rate_runs(lrs=(1e-3, 0.1, 10.0), epochs=20, hidden_size_list=(50, 50), seed=0):
+    """The same net at a too-small, a good and a too-large learning rate: dict lr -> Trainer.
+
+    Shown in: notebook 06, section 6.3
+    """
     return {lr: _train(lr, hidden_size_list=hidden_size_list, epochs=epochs, seed=seed) for lr in lrs}
 
 
 def init_plateau_runs(inits=(0.03, 0.04, "he"), lr=0.2, epochs=40, hidden_size_list=(100, 100, 100), seed=0):
-    """Training from too-small inits (plateau, then a drop) and from He init: dict init -> Trainer."""
+    """Training from too-small inits (plateau, then a drop) and from He init: dict init -> Trainer.
+
+    Shown in: notebook 06, section 6.4
+    """
     return {init: _train(lr, hidden_size_list=hidden_size_list, weight_init_std=init, epochs=epochs, seed=seed)
             for init in inits}
 
 
 def update_ratio_runs(lrs=(1e-4, 1e-2, 1.0), epochs=10, hidden_size_list=(50, 50), seed=0):
-    """Runs recording ||lr * update|| / ||W|| per weight matrix and iteration: dict lr -> Trainer."""
+    """Runs recording ||lr * update|| / ||W|| per weight matrix and iteration: dict lr -> Trainer.
+
+    Shown in: notebook 06, section 6.6
+    """
     return {lr: _train(lr, hidden_size_list=hidden_size_list, epochs=epochs, seed=seed, record_update_ratios=True)
             for lr in lrs}
 
@@ -132,73 +142,14 @@ def plateau_length(losses, drop=0.05, window=5):
     return int(below[0]) if len(below) else len(smooth)
 
 
-# ----------------------------------------------------------------------------- figures
-def draw_tiny_subset(trainer):
-    plt = _plt()
-    h = trainer.history
-    fig, (a, b) = plt.subplots(1, 2, figsize=(8.5, 2.8))
-    a.plot(h["train_loss"], color=PALETTE[0])
-    a.set(title=f"loss on the {len(trainer.x_train)} images", xlabel="iteration (= epoch)", ylabel="loss")
-    a.set_yscale("log")
-    b.plot(h["train_acc"], color=PALETTE[0], label="train (the tiny subset)")
-    b.plot(h["val_acc"], color=PALETTE[2], linestyle=":", label="validation")
-    b.set(title="accuracy", xlabel="epoch", ylabel="accuracy", ylim=(0, 1.02))
-    b.legend(fontsize=8, loc="lower right", frameon=True, framealpha=1.0)
-    fig.suptitle("Sanity check: overfit a tiny subset")
-    fig.tight_layout()
-    return fig
-
-
-def draw_learning_rate_runs(runs):
-    """Loss per iteration (log scale) and training accuracy per epoch for each learning rate."""
-    plt = _plt()
-    fig, (a, b) = plt.subplots(1, 2, figsize=(9.5, 3.0))
-    names = {0: "too small", 1: "good", 2: "too large"}
-    for i, (lr, tr) in enumerate(runs.items()):
-        h = tr.history
-        label = f"lr {lr:g} ({names.get(i, '')})"
-        loss = np.asarray(h["train_loss"], dtype=float)
-        a.plot(np.arange(len(loss)), loss, color=PALETTE[i], marker="x" if tr.diverged else None,
-               label=label + (": diverged" if tr.diverged else ""))
-        b.plot(h["train_acc"], color=PALETTE[i], marker="o", markersize=3, label=label)
-    a.set_yscale("log")
-    a.set(title="training loss", xlabel="iteration", ylabel="loss (log scale)")
-    a.legend(fontsize=8)
-    b.set(title="training accuracy", xlabel="epoch", ylabel="accuracy", ylim=(0, 1.02))
-    fig.tight_layout()
-    return fig
-
-
-def draw_init_plateau(runs):
-    plt = _plt()
-    fig, ax = plt.subplots(figsize=(8, 3.0))
-    for i, (init, tr) in enumerate(runs.items()):
-        loss = np.asarray(tr.history["train_loss"], dtype=float)
-        name = f"weight std {init:g}" if not isinstance(init, str) else f"{init} init"
-        ax.plot(loss, color=PALETTE[i], alpha=0.3)
-        ax.plot(smooth_curve(loss, 9), color=PALETTE[i], label=name)
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=True, framealpha=1.0)
-    ax.set(title="A plateau at ln 10 before the loss falls: the signature of a too-small init",
-           xlabel="iteration", ylabel="training loss")
-    fig.tight_layout()
-    return fig
-
-
-def draw_update_ratios(runs, band=(3e-4, 3e-3)):
-    """Per-layer update-to-weight ratio per iteration, one panel per learning rate, healthy band shaded."""
-    plt = _plt()
-    fig, axes = plt.subplots(1, len(runs), figsize=(10, 3.0), sharey=True)
-    for ax, (lr, tr) in zip(np.atleast_1d(axes), runs.items()):
-        for j, (key, ratios) in enumerate(tr.history["update_ratio"].items()):
-            ax.plot(smooth_curve(ratios, 5), color=PALETTE[j], label=key, linewidth=1.3)
-        ax.axhspan(*band, color=PALETTE[2], alpha=0.15)
-        ax.axhline(HEALTHY_UPDATE_RATIO, color=PALETTE[2], linestyle="--", linewidth=1)
-        ax.set_yscale("log")
-        ax.set(title=f"lr = {lr:g}", xlabel="iteration")
-    axes[0].set_ylabel(r"$\|\Delta W\| \,/\, \|W\|$ per step")
-    axes[0].legend(fontsize=8, loc="upper right", ncol=3, frameon=True, framealpha=1.0)
-    axes[-1].text(0.98, 0.02, "shaded: about 1e-3", transform=axes[-1].transAxes, ha="right",
-                  va="bottom", fontsize=8, color=PALETTE[2])
-    fig.suptitle("Update-to-weight ratio per layer (healthy: around 1e-3)")
-    fig.tight_layout()
-    return fig
+#: What notebook 06 does with each function it calls (tests/test_teaching_code.py).
+SHOWN = {
+    "initial_loss_check": "printed",
+    "penalty_check": "printed",
+    "overfit_tiny_subset": "printed",
+    "learning_rate_runs": "printed",
+    "init_plateau_runs": "printed",
+    "plateau_length": "printed",
+    "update_ratio_runs": "printed",
+    "median_update_ratios": "printed",
+}
