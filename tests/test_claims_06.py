@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from dlhelpers import search
+from dlhelpers.exercises import references as ref
 from dlhelpers.experiments import babysitting as baby
 from dlhelpers.experiments import search_demos as demos
 
@@ -189,20 +190,22 @@ def test_the_resumed_halving_reference_trains_fewer_epochs_with_the_package_sche
     rung0 = sorted(out["halving"].rungs[0].trials, key=lambda t: t.index)
     configs, seeds = [t.params for t in rung0], [t.seed for t in rung0]
 
-    def resumed_halving(configs, seeds, schedule):
-        done, spent, alive, trained = {}, 0, list(range(len(configs))), 0
-        for trials, epochs in schedule:
-            alive = sorted(alive, key=lambda i: (-done[i]["score"], i))[:trials] if done else alive
-            for i in alive:
-                done[i] = demos.train_more(configs[i], seeds[i], epochs - trained,
-                                           done[i]["state"] if i in done else None)
-                spent += epochs - trained
-            trained = epochs
-        best = min(alive, key=lambda i: (-done[i]["score"], i))
-        return best, done[best]["score"], spent
+    spent = []
 
-    best, score, spent = resumed_halving(configs, seeds, [(27, 1), (9, 3), (3, 9)])
-    assert spent == 27 * 1 + 9 * 2 + 3 * 6 == 63 < out["halving_epochs"]
+    def train(config, epochs, state):  # the notebook's wrappers around train_more
+        spent.append(epochs)
+        return demos.train_more(configs[config], seeds[config], epochs, None if state is None else state["state"])
+
+    scores = {}
+
+    def evaluate(config, state):
+        scores[config] = state["score"]
+        return state["score"]
+
+    best, rungs = ref.resumed_halving(list(range(len(configs))), train, evaluate, 1, 9, 3)
+    assert [len(r) for r in rungs] == [27, 9, 3]
+    assert sum(spent) == 27 * 1 + 9 * 2 + 3 * 6 == 63 < out["halving_epochs"]
+    score = scores[best]
     # a one-epoch fresh run is the package's rung-0 trial exactly
     first = demos.train_more(configs[0], seeds[0], 1)
     assert first["score"] == rung0[0].score
