@@ -10,6 +10,7 @@ from pathlib import Path
 
 import matplotlib
 matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
 import nbformat
 import numpy as np
 import pytest
@@ -17,6 +18,7 @@ import pytest
 from dlhelpers import load_mnist
 from dlhelpers.exercises import references as ref
 from dlhelpers.experiments import init_activations as ia
+from dlhelpers.figures import init_activations as figs
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "03_init_and_activations.ipynb"
 
@@ -175,7 +177,6 @@ def test_dead_relus_after_a_too_large_learning_rate_over_paired_seeds(dead):
     assert np.all(dead[1.0]["dead"].mean(axis=0) > 0.5)                 # "more than half ... in every layer"
     acc = dead[1.0]["test_acc"]
     assert np.sum(acc < 0.4) >= 3 and acc.mean() < 0.35                 # "at or near chance on most seeds"
-    assert np.all(dead[1.0]["dead_at_init"] < 0.05)
     assert max(d["dead_at_init"].max() for d in dead.values()) < 0.06          # "a few percent at most"
     a = np.array([[0.0, 1.0, 0.0], [0.0, 0.0, 2.0]])
     assert ia.dead_relu_fraction(a) == pytest.approx(1 / 3)
@@ -198,7 +199,7 @@ def test_leaky_relu_does_not_beat_relu_beyond_the_noise():
 
 def test_sigmoid_backward_gain_std1_passes_std001_vanishes():
     ns, printed = notebook_cells("forward-loop", "1b640b90", "725ec5c5",
-                                 namespace={"np": np, "ia": ia, "plt": __import__("matplotlib.pyplot").pyplot,
+                                 namespace={"np": np, "ia": ia, "figs": figs, "plt": plt,
                                             "PALETTE": ["C0", "C1", "C2"], "init_std": ia.init_std})
     gains = {}
     for line in printed.splitlines():
@@ -207,14 +208,14 @@ def test_sigmoid_backward_gain_std1_passes_std001_vanishes():
             values, ratio = rest.split(";  gradient at layer 1 / at layer 5: ")
             gains[name.strip()] = ([float(v) for v in values.split(",")], float(ratio))
     std1, tiny, xav = gains["std 1"], gains["std 0.01"], gains["'xavier' sqrt(1/n)"]
-    assert all(0.85 < g < 1.05 for g in std1[0]) and 0.6 < std1[1] < 1          # "about 0.95", "about 0.8"
+    assert 0.9 < ia.geometric_mean(std1[0]) < 1 and all(0.75 < g < 1.1 for g in std1[0])   # "about 0.95"
+    assert 0.7 < std1[1] < 0.9                                                  # "about 0.8"
     assert all(0.02 < g < 0.03 for g in tiny[0]) and tiny[1] < 1e-6             # vanishes
     assert 0.2 < ia.geometric_mean(xav[0]) < 0.26                               # "about 0.23"
     # the playground's measured gains agree with the notebook's prediction
     for std, expected in ((1.0, 0.95), (0.01, 0.025)):
         fb = ia.forward_backward("sigmoid", std)
         assert ia.geometric_mean(fb["gain_measured"]) == pytest.approx(expected, rel=0.1)
-    import matplotlib.pyplot as plt
     plt.close("all")
 
 
@@ -336,8 +337,9 @@ def test_init_histograms_saturation_and_grad_data_per_layer(mnist, seed):
 @pytest.fixture(scope="module")
 def watches():
     """Section 9's training runs, on three paired seeds."""
-    return {seed: {name: ia.watch_training(ia.tanh_net(g, seed=seed), lr=0.1, iterations=600, seed=seed)
-                   for name, g in ia.TANH_GAINS.items()} for seed in (0, 1, 2)}
+    names = ("'xavier' (gain 1)", "gain 5/3", "gain 3")
+    return {seed: {name: ia.watch_training(ia.tanh_net(ia.TANH_GAINS[name], seed=seed), lr=0.1, iterations=600,
+                                           seed=seed) for name in names} for seed in (0, 1, 2)}
 
 
 def test_watching_training_saturation_rises_and_update_ratios_fall(watches):
