@@ -161,8 +161,12 @@ def _draw_histograms(result, values, previous=None):
             ax.set_yscale("log")
             ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.3g}"))
             low, high = ax.get_ylim()
+            if high / low < 10:     # at least a decade: a nearly flat line must look flat
+                middle = np.sqrt(low * high)
+                low, high = middle / np.sqrt(10), middle * np.sqrt(10)
+                ax.set_ylim(low, high)
             # within a decade the minor ticks are the only labelled ones; beyond, they would crowd
-            ax.yaxis.set_minor_formatter(FuncFormatter(lambda v, _: f"{v:.2g}") if high / low < 10
+            ax.yaxis.set_minor_formatter(FuncFormatter(lambda v, _: f"{v:.2g}") if high / low < 10.5
                                          else NullFormatter())
         ax.set_xticks(layers)
         ax.set_xlabel("layer", fontsize=8)
