@@ -328,6 +328,7 @@ def test_init_histograms_saturation_and_grad_data_per_layer(mnist, seed):
     assert np.all(d["'xavier' (gain 1)"]["saturated"] < 0.01)
     assert np.all(np.diff([a.std() for a in d["'xavier' (gain 1)"]["acts"]]) < 0)      # narrows layer by layer
     assert 0.01 < d["gain 5/3"]["saturated"][-1] < 0.1                                  # a few percent at the end
+    assert np.all(d["He (gain sqrt 2)"]["saturated"] < 0.01)                            # He: under 1 %
     assert np.all(d["gain 3"]["saturated"][2:] > 0.3)                                   # about 40 % of layers 3-5
     for name, r in d.items():
         assert np.all(r["grad_data"][0] > 2 * r["grad_data"][1:]), name                 # layer 1 about 3x the others
