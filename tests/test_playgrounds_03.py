@@ -120,6 +120,10 @@ def test_training_playground_03_is_the_course_knobs_playground_and_lr_1_stories(
     assert pg.latency < 3
     pg.controls["lr"].value = 1.0
     relu = pg.result
+    assert "dead units per layer: " in relu.message                      # the dead-unit readout
+    shares = [float(v.strip(" %")) for v in relu.message.split("dead units per layer: ")[1].split(",")]
+    expected = ia.dead_relu_fraction(relu.trainer.network.hidden_activations(relu.trainer.x_train[:1000]))
+    assert np.allclose(shares, np.round(100 * expected))
     pg.controls["activation"].value = "leaky_relu"
     leaky = pg.result
     # Leaky vs ReLU at lr 1.0 is within the noise over seeds (notebook section 4): the prose claims

@@ -20,7 +20,8 @@ from ..plotting import DIVERGED_COLOR, GHOST_STYLE, PALETTE
 from ..widgets import SLIDER_LAYOUT, SLIDER_STYLE, InitStdControl, Playground, TrainingPlayground
 
 __all__ = ["histogram_range", "draw_histograms", "draw_dead_units", "draw_init_histograms", "draw_training_watch",
-           "HistogramResult", "histogram_playground", "DEPTH_OPTIONS", "training_playground"]
+           "HistogramResult", "histogram_playground", "DEPTH_OPTIONS", "DeadUnitTrainingPlayground",
+           "training_playground"]
 
 
 def histogram_range(activation, acts=None):
@@ -198,6 +199,19 @@ def histogram_playground(activation="sigmoid", weight_init_std=1.0, n_layers=5):
 DEPTH_OPTIONS = [("2 x 50", (50, 50)), ("4 x 100", (100, 100, 100, 100)), ("6 x 50", (50,) * 6)]
 
 
+class DeadUnitTrainingPlayground(TrainingPlayground):
+    """The course knobs' training playground with a dead-unit readout: for a (Leaky) ReLU net the
+    status line adds the share of dead units per hidden layer (on 1000 training images)."""
+
+    def _train(self, **values):
+        run = super()._train(**values)
+        net = run.trainer.network
+        if not run.diverged and net.activation in ("relu", "leaky_relu"):
+            dead = dead_relu_fraction(net.hidden_activations(run.trainer.x_train[:1000]))
+            run.message += "; dead units per layer: " + ", ".join(f"{d:.0%}" for d in dead)
+        return run
+
+
 def training_playground(lr=0.1, weight_init_std="he", dropout_ratio=0.0, activation="relu",
                         hidden_size_list=(50, 50), n_train=1000, epochs=8):
     """The three course knobs plus activation and depth, on 1000 MNIST images."""
@@ -207,7 +221,7 @@ def training_playground(lr=0.1, weight_init_std="he", dropout_ratio=0.0, activat
         "hidden_size_list": widgets.Dropdown(options=DEPTH_OPTIONS, value=tuple(hidden_size_list),
                                              description="hidden layers", style=SLIDER_STYLE),
     }
-    return TrainingPlayground(lr=lr, weight_init_std=weight_init_std, dropout_ratio=dropout_ratio,
+    return DeadUnitTrainingPlayground(lr=lr, weight_init_std=weight_init_std, dropout_ratio=dropout_ratio,
                               extra_controls=extra, fixed={"n_train": n_train, "epochs": epochs},
                               title=f"Init, activation and depth on {n_train} MNIST images, {epochs} epochs of SGD")
 
