@@ -50,7 +50,7 @@ def playgrounds():
     yield ("02 optimizers on a small MNIST net", optimizer_paths.mnist_optimizer_playground,
            [("optimizer", "momentum"), ("lr", 0.01), ("optimizer", "adam"), ("lr", 0.001),
             ("dropout_ratio", 0.2)])
-    from dlhelpers.experiments import init_activations
+    from dlhelpers.figures import init_activations
     yield ("03 activation histograms (5 layers)", init_activations.histogram_playground,
            [("weight_init_std", 0.1), ("weight_init_std", 0.01), ("weight_init_std", "xavier"),
             ("activation", "tanh"), ("activation", "relu"), ("weight_init_std", "he")])

@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 from dlhelpers.experiments import init_activations as ia
+from dlhelpers.figures import init_activations as figs
 
 
 def final_loss(pg, n=10):
@@ -13,7 +14,7 @@ def final_loss(pg, n=10):
 
 
 def test_histogram_playground_controls():
-    pg = ia.histogram_playground()
+    pg = figs.histogram_playground()
     assert pg.error is None and len(pg.result.acts) == 5 and pg.previous is None
     assert ia.saturation_fraction(pg.result.acts)[-1] > 0.5          # sigmoid, std 1: saturated
     assert len(pg.result.grad_std) == 5 and np.all(pg.result.grad_std > 0)
@@ -48,7 +49,7 @@ def test_histogram_playground_controls():
 
 
 def test_histogram_playground_backward_view_predicts_the_gain():
-    pg = ia.histogram_playground(activation="tanh", weight_init_std=1.0, n_layers=10)
+    pg = figs.histogram_playground(activation="tanh", weight_init_std=1.0, n_layers=10)
     r = pg.result
     assert np.allclose(r.gain_predicted, r.gain_measured, rtol=0.1)    # sqrt(n) sigma rms(f') per layer
     assert r.grad_std[0] > 10 * r.grad_std[-1]                        # saturated tanh: the gradient grows
@@ -62,7 +63,7 @@ def test_histogram_playground_backward_view_predicts_the_gain():
 
 
 def test_histogram_playground_keeps_the_previous_setting_as_a_ghost():
-    pg = ia.histogram_playground()
+    pg = figs.histogram_playground()
     ax_forward, ax_backward = pg.figure.axes[-2:]
     assert not any("previous" in line.get_label() for line in ax_forward.lines)
     pg.controls["weight_init_std"].scheme.value = "xavier"
@@ -75,7 +76,7 @@ def test_histogram_playground_keeps_the_previous_setting_as_a_ghost():
 
 
 def test_histogram_playground_reports_overflow_as_diverged():
-    pg = ia.histogram_playground(activation="relu", weight_init_std=10.0, n_layers=10)
+    pg = figs.histogram_playground(activation="relu", weight_init_std=10.0, n_layers=10)
     assert pg.error is None and pg.result.diverged
     assert "overflow" in pg.result.message and "#b00020" in pg.status.value      # shown in red
     assert any("diverged" in text.get_text() for ax in pg.figure.axes for text in ax.texts)
@@ -84,13 +85,13 @@ def test_histogram_playground_reports_overflow_as_diverged():
 
 
 def test_histogram_playground_refuses_an_out_of_range_std():
-    pg = ia.histogram_playground()
+    pg = figs.histogram_playground()
     pg.controls["weight_init_std"].std.value = float("nan")
     assert pg.error is not None and "weight_init_std" in pg.error
 
 
 def test_training_playground_03_controls():
-    pg = ia.training_playground()
+    pg = figs.training_playground()
     assert {"lr", "weight_init_std", "dropout_ratio", "activation", "hidden_size_list"} <= set(pg.controls)
     assert pg.error is None and pg.result.final_test_acc > 0.7
     pg.controls["hidden_size_list"].value = (100, 100, 100, 100)
@@ -108,26 +109,31 @@ def test_training_playground_03_controls():
 
 
 def test_training_playground_03_is_the_course_knobs_playground_and_lr_1_stories():
-    pg = ia.training_playground()
+    pg = figs.training_playground()
     # the browser test finds this playground by these three labels (the histogram playground above
     # it has no learning rate, so this is the first playground with all three)
     assert pg.controls["lr"].description == "learning rate"
     assert pg.controls["weight_init_std"].scheme.description == "weight init"
     assert pg.controls["dropout_ratio"].description == "dropout ratio"
-    hist = ia.histogram_playground()
+    hist = figs.histogram_playground()
     assert "lr" not in hist.controls and "dropout_ratio" not in hist.controls
     assert pg.latency < 3
     pg.controls["lr"].value = 1.0
     relu = pg.result
-    net = relu.trainer.network
-    dead = ia.dead_relu_fraction(net.hidden_activations(relu.trainer.x_train[:1000]))
-    assert dead.max() > 0.3                                               # "many units die"
+    assert "dead units per layer: " in relu.message                      # the dead-unit readout
+    shares = [float(v.strip(" %")) for v in relu.message.split("dead units per layer: ")[1].split(",")]
+    expected = ia.dead_relu_fraction(relu.trainer.network.hidden_activations(relu.trainer.x_train[:1000]))
+    assert np.allclose(shares, np.round(100 * expected))
     pg.controls["activation"].value = "leaky_relu"
     leaky = pg.result
+    # Leaky vs ReLU at lr 1.0 is within the noise over seeds (notebook section 4): the prose claims
+    # no winner, so this test checks only that both train without diverging
     assert not relu.diverged and not leaky.diverged
-    assert leaky.final_test_acc > relu.final_test_acc + 0.05             # Leaky ReLU somewhat better
+    assert pg.result.trainer.network.activation == "leaky_relu"
     pg.controls["activation"].value = "elu"
     assert pg.result.diverged and "#b00020" in pg.status.value            # ELU blows up: red message
     assert pg.error is None
     pg.controls["lr"].value = 0.1
     assert not pg.result.diverged and pg.result.final_test_acc > 0.7
+    pg.controls["activation"].value = "relu"
+    assert pg.result.final_test_acc > relu.final_test_acc + 0.1          # lr 1.0: "accuracy drops"

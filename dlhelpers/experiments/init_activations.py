@@ -1,30 +1,25 @@
-"""Experiments of notebook 03 (weight initialization, activations and their histograms).
+"""Experiments of notebook 03 (weight initialization, activations and their histograms); nothing here draws.
 
 * :func:`symmetric_init_experiment` - all-zero or all-equal weights keep every hidden unit identical;
 * :func:`activation_histograms`, :func:`saturation_fraction`, :func:`layer_stats`,
-  :func:`within_between_std`, :func:`draw_histograms` - the book's 5 x 100 histogram experiment
-  (the notebook writes its loop out; this copy feeds the playground);
+  :func:`within_between_std` - the book's 5 x 100 histogram experiment (the notebook writes its
+  loop out; this copy feeds the playground);
 * :func:`forward_backward`, :func:`geometric_mean` - the same experiment through the layers'
-  forward and backward: gradient std and predicted vs measured gain per layer (the notebook
-  writes CS231n's 10 x 500 tanh version out);
-* :data:`ACTIVATION_CURVES`, :func:`maxout` - activation functions and their derivatives, for the
-  figure (taken from :mod:`dlhelpers.activations`);
-* :func:`dead_relu_fraction`, :func:`dead_units_after_training` - dead ReLUs;
+  forward and backward: gradient std and predicted vs measured gain per layer;
+* :data:`ACTIVATION_CURVES`, :func:`maxout` - activation functions and their derivatives;
+* :func:`dead_relu_fraction`, :func:`dead_units_after_training`, :func:`mean_and_se` - dead ReLUs
+  over paired seeds;
 * :func:`linear_stack` - a stack of linear layers is one linear layer;
-* :func:`preprocess_2d`, :func:`gradient_sign_agreement`, :func:`positive_input_paths` - data
-  preprocessing and the all-positive-input zig-zag;
-* :func:`init_weights`, :data:`INIT_RULES` - the schemes of :mod:`dlhelpers.initializers`
-  (the book's Xavier = LeCun, Glorot normal and uniform, He, He for Leaky ReLU);
-* :data:`MNIST_INIT_SETTINGS` - the MNIST comparison, run with
-  :func:`dlhelpers.experiments.mnist_compare.compare_on_mnist`;
-* :func:`histogram_playground` (forward and backward per layer, previous setting as a ghost),
-  :func:`training_playground` (the three course knobs) - the playgrounds.
+* :func:`preprocess_2d`, :func:`gradient_sign_agreement`, :func:`positive_input_paths`,
+  :func:`same_sign_steps` - data preprocessing and the all-positive-input zig-zag;
+* :func:`layer_std_profile`, :data:`MNIST_INIT_SETTINGS` - the init schemes in 10 layers and on MNIST;
+* :data:`TANH_GAINS`, :func:`tanh_net`, :func:`layer_diagnostics`, :func:`watch_training`,
+  :func:`tanh_fixed_point` - watching a tanh net while it trains (section 9).
+
+The figures and playgrounds are in :mod:`dlhelpers.figures.init_activations`.
 """
 from functools import partial
 
-import ipywidgets as widgets
-import matplotlib.pyplot as plt
-from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 import numpy as np
 
 from ..activations import ACTIVATIONS, get_activation
@@ -33,23 +28,47 @@ from ..initializers import INIT_RULES, init_std, init_weights
 from ..layers import Affine
 from ..network import MultiLayerNet
 from ..optimizers import SGD
-from ..playground_result import PlaygroundResult
-from ..plotting import PALETTE
 from ..parallel import blas_thread_limit
 from ..training import Trainer
-from ..widgets import SLIDER_LAYOUT, SLIDER_STYLE, InitStdControl, Playground, TrainingPlayground
 
 __all__ = ["symmetric_init_experiment", "unit_spread", "activation_histograms", "saturation_fraction",
-           "layer_stats", "within_between_std", "draw_histograms", "forward_backward",
-           "geometric_mean", "ACTIVATION_CURVES", "maxout",
-           "dead_relu_fraction", "dead_units_after_training", "linear_stack", "preprocess_2d",
-           "gradient_sign_agreement", "positive_input_paths", "same_sign_steps", "init_weights", "INIT_RULES",
-           "layer_std_profile", "MNIST_INIT_SETTINGS", "histogram_playground", "training_playground"]
+           "layer_stats", "within_between_std", "forward_backward", "geometric_mean", "ACTIVATION_CURVES",
+           "maxout", "dead_relu_fraction", "dead_units_after_training", "mean_and_se", "linear_stack",
+           "preprocess_2d", "gradient_sign_agreement", "positive_input_paths", "same_sign_steps", "init_weights",
+           "INIT_RULES", "layer_std_profile", "MNIST_INIT_SETTINGS", "TANH_GAINS", "tanh_net",
+           "layer_diagnostics", "watch_training", "tanh_fixed_point", "SHOWN"]
+
+#: How notebook 03 shows each function it calls (see tests/test_teaching_code.py).
+SHOWN = {
+    "symmetric_init_experiment": "printed",
+    "unit_spread": "printed",
+    "activation_histograms": "tied",
+    "saturation_fraction": "printed",
+    "layer_stats": "plumbing",
+    "within_between_std": "printed",
+    "maxout": "printed",
+    "dead_units_after_training": "printed",
+    "dead_relu_fraction": "printed",
+    "mean_and_se": "plumbing",
+    "linear_stack": "printed",
+    "gradient_sign_agreement": "printed",
+    "positive_input_paths": "printed",
+    "same_sign_steps": "plumbing",
+    "preprocess_2d": "printed",
+    "layer_std_profile": "tied",
+    "geometric_mean": "plumbing",
+    "tanh_net": "printed",
+    "layer_diagnostics": "printed",
+    "watch_training": "printed",
+    "tanh_fixed_point": "printed",
+}
 
 
 # --------------------------------------------------------------------------- symmetry
 def unit_spread(W):
     """Largest difference between any hidden unit's incoming weights and unit 0's.
+
+    Shown in: notebook 03, section 1
 
     ``W`` has shape (fan_in, units); column j holds the weights into unit j. 0 means that every
     unit of the layer computes exactly the same function.
@@ -61,6 +80,8 @@ def unit_spread(W):
 def symmetric_init_experiment(weight_init_std="zero", activation="sigmoid", hidden_size_list=(50, 50),
                               iterations=300, lr=0.1, mini_batch_size=100, seed=0, dtype=np.float32):
     """Train a net whose weights all start at the same value, and measure how its units differ.
+
+    Shown in: notebook 03, section 1
 
     Parameters
     ----------
@@ -136,7 +157,10 @@ def activation_histograms(activation="sigmoid", weight_init_std=1.0, n_layers=5,
 
 
 def saturation_fraction(acts, tol=0.05):
-    """Fraction of activations within ``tol`` of 0 or 1 (sigmoid saturation), per layer."""
+    """Fraction of activations within ``tol`` of 0 or 1 (sigmoid saturation), per layer.
+
+    Shown in: notebook 03, section 2
+    """
     return np.array([float(np.mean((a < tol) | (a > 1 - tol))) for a in acts])
 
 
@@ -148,6 +172,8 @@ def layer_stats(acts):
 def within_between_std(acts):
     """How each layer's spread divides into spread within a unit and spread between units.
 
+    Shown in: notebook 03, section 2
+
     Returns
     -------
     (within, between) : two arrays with one entry per layer. ``within`` is the std over samples
@@ -158,61 +184,6 @@ def within_between_std(acts):
     within = np.array([float(np.mean(np.std(a, axis=0))) for a in acts])
     between = np.array([float(np.std(np.mean(a, axis=0))) for a in acts])
     return within, between
-
-
-def histogram_range(activation, acts=None):
-    """A fixed x-range for an activation's histograms, so layers can be compared by eye."""
-    if activation == "sigmoid":
-        return (0.0, 1.0)
-    if activation == "tanh":
-        return (-1.0, 1.0)
-    top = max(float(np.percentile(a, 99.5)) for a in acts) if acts else 1.0
-    top = top if np.isfinite(top) and top > 0 else 1.0
-    return (-0.1 * top if activation in ("leaky_relu", "elu") else 0.0, top)
-
-
-def draw_histograms(acts, axes, activation, color, label=None, bins=30, log_x=False, log_range=None):
-    """One histogram per layer into ``axes`` (a sequence as long as ``acts``).
-
-    For ReLU-like activations the exact zeros (half of all values or more) are left out of the
-    bars, and their share is written in each panel's title, so that the spread of the rest stays
-    visible. ``log_x=True`` (ReLU only) bins the positive values on a log axis shared by all
-    panels, so a signal that shrinks by decades from layer to layer shows as a shift to the left;
-    ``log_range=(low, high)`` fixes that axis (to compare several calls), else it spans the data.
-    """
-    positive_only = activation == "relu"
-    if log_x and not positive_only:
-        raise ValueError(f"log_x=True needs non-negative activations (relu), not {activation!r}")
-    if log_x and log_range is not None:
-        edges = np.logspace(np.log10(log_range[0]), np.log10(log_range[1]), bins + 1)
-    elif log_x:
-        pos = [a[a > 0] for a in acts]
-        pos = [p for p in pos if p.size]
-        lo = min(float(np.percentile(p, 0.5)) for p in pos) if pos else 1e-3
-        hi = max(float(np.percentile(p, 99.9)) for p in pos) if pos else 1.0
-        lo, hi = 10 ** np.floor(np.log10(lo)), 10 ** np.ceil(np.log10(hi))
-        edges = np.logspace(np.log10(lo), np.log10(hi), bins + 1)
-    else:
-        lo, hi = histogram_range(activation, acts)
-        edges = np.linspace(lo, hi, bins + 1)
-    for i, (ax, a) in enumerate(zip(axes, acts)):
-        values = a.ravel()
-        title = f"layer {i + 1}"
-        if positive_only:
-            title += f"  ({np.mean(values == 0):.0%} zeros)"
-            values = values[values > 0]
-        counts, _ = np.histogram(values, bins=edges)
-        ax.stairs(counts, edges, fill=True, color=color, alpha=0.85)   # one artist: fast to draw
-        if log_x:
-            ax.set_xscale("log")
-            ax.xaxis.set_major_locator(LogLocator(base=10, numticks=4))   # labels that do not collide
-        ax.set_xlim(edges[0], edges[-1])
-        ax.set_title(title, fontsize=8)
-        ax.set_yticks([])
-        ax.tick_params(labelsize=7)
-    if label:
-        axes[0].set_ylabel(label, fontsize=9)
-    return axes
 
 
 # --------------------------------------------------------------------------- activation functions
@@ -232,7 +203,10 @@ ACTIVATION_CURVES = {
 
 
 def maxout(x, W1, b1, W2, b2):
-    """Maxout unit with two pieces: max(x @ W1 + b1, x @ W2 + b2), element-wise over the outputs."""
+    """Maxout unit with two pieces: max(x @ W1 + b1, x @ W2 + b2), element-wise over the outputs.
+
+    Shown in: notebook 03, section 4
+    """
     return np.maximum(x @ W1 + b1, x @ W2 + b2)
 
 
@@ -249,33 +223,57 @@ def dead_relu_fraction(activations):
     return float(np.mean(np.all(a <= 0, axis=0)))
 
 
-def dead_units_after_training(lrs=(0.1, 0.5, 1.0), iterations=300, hidden_size_list=(100, 100, 100, 100),
-                              activation="relu", mini_batch_size=128, n_eval=1000, seed=0):
-    """Train a ReLU net at several learning rates and count the dead units per layer.
+def dead_units_after_training(lrs=(0.1, 0.5, 1.0), iterations=200, hidden_size_list=(100, 100, 100, 100),
+                              activation="relu", mini_batch_size=128, n_eval=1000, seeds=(0, 1, 2, 3)):
+    """Train a (Leaky) ReLU net at several learning rates on paired seeds; count the dead units per layer.
+
+    Shown in: notebook 03, section 4
+
+    Every learning rate is trained from the same seeds (the same initial weights and batches), so
+    the settings are compared run against run. A unit is dead when it is not positive for any of
+    the first ``n_eval`` training images (:func:`dead_relu_fraction`; for Leaky ReLU: a unit left
+    on its slope-``a`` side for every image).
 
     Returns
     -------
-    dict lr -> dict with 'dead' (fraction of dead units per hidden layer, measured on the first
-    ``n_eval`` training images), 'dead_at_init' and 'test_acc'.
+    dict lr -> dict with 'dead' (n_seeds, n_layers) fractions of dead units per hidden layer after
+    training, 'dead_at_init' (n_seeds, n_layers), 'test_acc' (n_seeds,).
     """
+    if not lrs or any(not np.isfinite(lr) or lr <= 0 for lr in lrs):
+        raise ValueError(f"lrs must be a non-empty sequence of positive learning rates, got {lrs!r}")
+    if not seeds:
+        raise ValueError(f"seeds must be a non-empty sequence of ints (paired seeds), got {seeds!r}")
     (x, t), (xt, tt) = load_mnist()
     out = {}
     for lr in lrs:
-        net = MultiLayerNet(784, list(hidden_size_list), 10, activation=activation, weight_init_std="he",
-                            seed=seed)
-        at_init = dead_relu_fraction(net.hidden_activations(x[:n_eval]))
-        trainer = Trainer(net, x, t, x_test=xt, t_test=tt, mini_batch_size=mini_batch_size, max_iterations=iterations,
-                          optimizer="sgd", optimizer_param={"lr": lr}, seed=seed, verbose=False,
-                          progress=False, evaluate_sample_num_per_epoch=n_eval)
-        trainer.train()
-        out[lr] = {"dead": dead_relu_fraction(net.hidden_activations(x[:n_eval])), "dead_at_init": at_init,
-                   "test_acc": net.accuracy(xt, tt)}
+        dead, at_init, acc = [], [], []
+        for seed in seeds:
+            net = MultiLayerNet(784, list(hidden_size_list), 10, activation=activation, weight_init_std="he",
+                                seed=seed)
+            at_init.append(dead_relu_fraction(net.hidden_activations(x[:n_eval])))
+            Trainer(net, x, t, mini_batch_size=mini_batch_size, max_iterations=iterations, optimizer="sgd",
+                    optimizer_param={"lr": lr}, seed=seed, verbose=False, progress=False,
+                    evaluate_sample_num_per_epoch=n_eval).train()
+            dead.append(dead_relu_fraction(net.hidden_activations(x[:n_eval])))
+            acc.append(net.accuracy(xt, tt))
+        out[lr] = {"dead": np.array(dead), "dead_at_init": np.array(at_init), "test_acc": np.array(acc)}
     return out
+
+
+def mean_and_se(values, axis=0):
+    """Mean and standard error of the mean over ``axis`` (the seeds): two arrays (or floats)."""
+    values = np.asarray(values, dtype=float)
+    n = values.shape[axis]
+    if n < 2:
+        raise ValueError(f"values needs at least 2 entries along axis {axis} (seeds) for a standard error, got {n}")
+    return values.mean(axis=axis), values.std(axis=axis, ddof=1) / np.sqrt(n)
 
 
 # --------------------------------------------------------------------------- why non-linearity
 def linear_stack(n_layers=3, sizes=(4, 6, 5, 3), n_samples=8, seed=0):
     """Outputs of a stack of linear layers and of the single equivalent layer.
+
+    Shown in: notebook 03, section 5
 
     Returns
     -------
@@ -298,6 +296,8 @@ def linear_stack(n_layers=3, sizes=(4, 6, 5, 3), n_samples=8, seed=0):
 # --------------------------------------------------------------------------- preprocessing
 def preprocess_2d(n=400, seed=0):
     """CS231n's picture of preprocessing on correlated 2-D data.
+
+    Shown in: notebook 03, section 6
 
     Returns
     -------
@@ -324,6 +324,8 @@ def preprocess_2d(n=400, seed=0):
 def gradient_sign_agreement(x, seed=0):
     """For one unit z = x @ w, the fraction of samples whose gradient dL/dw has all-equal signs.
 
+    Shown in: notebook 03, section 6
+
     dL/dw = dL/dz * x for a single sample: if every entry of x is positive, every entry of the
     gradient has the sign of dL/dz. ``x`` is (N, D); dL/dz is drawn at random per sample.
     """
@@ -336,6 +338,8 @@ def gradient_sign_agreement(x, seed=0):
 
 def positive_input_paths(target=(1.0, -1.0), steps=100, lr=0.3, seed=0):
     """Per-sample SGD of a 2-weight linear unit towards ``target``, with positive vs centred inputs.
+
+    Shown in: notebook 03, section 6
 
     The unit predicts y = w . x and the loss is (w . x - target . x)^2 / 2, so each step is
     w <- w - lr * ((w - target) . x) * x: a multiple of the input x. With all-positive inputs both
@@ -447,131 +451,119 @@ def geometric_mean(values):
     return float(np.exp(np.mean(np.log(values))))
 
 
-class HistogramResult(PlaygroundResult):
-    """One histogram-playground setting: per-layer activations, forward and backward statistics."""
-
-    def __init__(self, stats, activation, setting):
-        self.acts = stats["acts"]
-        self.activation = activation
-        self.setting = setting
-        self.means, self.stds = layer_stats(self.acts)
-        self.grad_std = stats["grad_std"]
-        self.gain_predicted = stats["gain_predicted"]
-        self.gain_measured = stats["gain_measured"]
-        finite = np.all(np.isfinite(self.stds)) and np.all(np.isfinite(self.grad_std))
-        self.diverged = not finite
-        if self.diverged:
-            self.message = ("the numbers overflowed (inf or NaN): this setting blows the signal up; "
-                            "choose a smaller std or fewer layers")
-            return
-        parts = [f"forward: std of the last layer {self.stds[-1]:.3g}"]
-        if activation == "sigmoid":
-            parts.append(f"{saturation_fraction(self.acts)[-1]:.0%} within 0.05 of 0 or 1")
-        if activation == "relu":
-            parts.append(f"dead units in the last layer: {dead_relu_fraction(self.acts[-1]):.0%}")
-        parts.append(f"backward: per-layer gain predicted {geometric_mean(self.gain_predicted):.3g}, "
-                     f"measured {geometric_mean(self.gain_measured):.3g}; the gradient at layer 1 is "
-                     f"{self.grad_std[0] / self.grad_std[-1]:.2g} x the one at layer {len(self.acts)}")
-        self.message = "; ".join(parts)
+# --------------------------------------------------------------------------- watching the net train
+#: The tanh nets of section 9: a gain times 'xavier' sqrt(1/n_in) in every hidden layer.
+TANH_GAINS = {"'xavier' (gain 1)": 1.0, "gain 5/3": 5 / 3, "He (gain sqrt 2)": float(np.sqrt(2)), "gain 3": 3.0}
 
 
-def _setting_text(activation, weight_init_std):
-    init = weight_init_std if isinstance(weight_init_std, str) else f"std {weight_init_std:.3g}"
-    return f"{activation}, {init}"
+def tanh_net(gain, hidden_size_list=(100,) * 5, seed=0):
+    """A 784-...-10 tanh net whose hidden layers' weights are ``gain`` * sqrt(1/n_in) * N(0, 1).
+
+    Shown in: notebook 03, section 9
+
+    The output layer keeps 'xavier' sqrt(1/n_in). Gain 1 is 'xavier', sqrt(2) is He's std, 5/3 is
+    the gain PyTorch's ``calculate_gain('tanh')`` recommends.
+    """
+    if not np.isfinite(gain) or gain <= 0:
+        raise ValueError(f"gain must be a positive number such as 5/3, got {gain!r}")
+    net = MultiLayerNet(784, list(hidden_size_list), 10, activation="tanh", weight_init_std="xavier", seed=seed)
+    for i in range(1, len(hidden_size_list) + 1):
+        net.params[f"W{i}"] *= net.dtype.type(gain)   # in place: the layers hold these arrays
+    return net
 
 
-def _compute_histograms(activation, weight_init_std, n_layers):
-    with np.errstate(over="ignore", invalid="ignore"):   # an overflow is reported as diverged
-        stats = forward_backward(activation, weight_init_std, n_layers=int(n_layers))
-        return HistogramResult(stats, activation, _setting_text(activation, weight_init_std))
+def layer_diagnostics(net, x, t):
+    """One forward and backward pass on a batch, keeping what each hidden layer sees.
+
+    Shown in: notebook 03, section 9
+
+    Returns
+    -------
+    dict with lists of one entry per hidden layer: 'acts' (N, units) activations, 'grads'
+    (N, units) dL/d(activations), 'dW' the layer's weight gradient (fan_in, units), and arrays
+    'grad_data' (std(dW) / std(W) per layer) and 'saturated' (share of |activation| > 0.97).
+    """
+    h, acts = x, []
+    for name, layer in net.layers.items():
+        h = layer.forward(h, True)
+        if name.startswith("Activation"):
+            acts.append(h)
+    net.last_layer.forward(h, t)
+    d, grads = net.last_layer.backward(1.0), []
+    for name, layer in reversed(net.layers.items()):
+        if name.startswith("Activation"):
+            grads.insert(0, d)            # the gradient arriving at this layer's activations
+        d = layer.backward(d)
+    n = len(acts)
+    dW = [net.layers[f"Affine{i}"].dW.copy() for i in range(1, n + 1)]
+    grad_data = np.array([np.std(g) / np.std(net.params[f"W{i}"]) for i, g in enumerate(dW, start=1)])
+    saturated = np.array([float(np.mean(np.abs(a) > 0.97)) for a in acts])
+    return {"acts": acts, "grads": grads, "dW": dW, "grad_data": grad_data, "saturated": saturated}
 
 
-def _draw_histograms(result, values, previous=None):
-    """Histograms of every layer (up to 5 per row), then the forward std and backward gradient std
-    per layer, with the previous setting as a grey ghost."""
-    n = len(result.acts)
-    cols = min(n, 5)
-    rows = (n + cols - 1) // cols
-    height = 1.8 * rows + 3.0
-    fig = plt.figure(figsize=(9.5, height))
-    split = 1 - (1.8 * rows + 0.5) / height          # the line plots below this fraction of the height
-    top = fig.add_gridspec(rows, cols, left=0.05, right=0.98, top=1 - 0.65 / height, bottom=split + 0.35 / height,
-                           hspace=0.6, wspace=0.15)
-    bottom = fig.add_gridspec(1, 2, left=0.09, right=0.98, top=split - 0.25 / height, bottom=0.5 / height,
-                              wspace=0.3)
-    hist_axes = [fig.add_subplot(top[i // cols, i % cols]) for i in range(n)]
-    colors = {"sigmoid": PALETTE[0], "tanh": PALETTE[2], "relu": PALETTE[1]}
-    color = colors.get(result.activation, PALETTE[3])
-    if not result.diverged:
-        # ReLU on a log axis, as in the notebook: a collapse by decades shows as a shift to the left
-        draw_histograms(result.acts, hist_axes, result.activation, color, log_x=result.activation == "relu")
-    ax_f, ax_b = fig.add_subplot(bottom[0, 0]), fig.add_subplot(bottom[0, 1])
-    layers = np.arange(1, n + 1)
-    if previous is not None and not getattr(previous, "diverged", True):
-        p_layers = np.arange(1, len(previous.stds) + 1)
-        ax_f.plot(p_layers, previous.stds, "o-", color="#bbbbbb", markersize=3, linewidth=1,
-                  label=f"previous: {previous.setting}", zorder=0)
-        ax_b.plot(p_layers, previous.grad_std, "o-", color="#bbbbbb", markersize=3, linewidth=1,
-                  label=f"previous: {previous.setting}", zorder=0)
-    if not result.diverged:
-        ax_f.plot(layers, result.stds, "o-", color=color, label=result.setting)
-        ax_b.plot(layers, result.grad_std, "o-", color=color, label="measured")
-        # prediction: start from the gradient arriving at the top (std 1) and multiply layer by layer
-        predicted = np.cumprod(result.gain_predicted[::-1])[::-1]
-        ax_b.plot(layers, predicted, "--", color="black", linewidth=1,
-                  label=f"predicted (gain {geometric_mean(result.gain_predicted):.2g}/layer)")
-    else:
-        for ax in (ax_f, ax_b):
-            ax.text(0.5, 0.5, "diverged (overflow)", color="#b00020", ha="center", va="center",
-                    transform=ax.transAxes)
-    for ax, ylabel, title in ((ax_f, "std of activations", "Forward: activation std per layer"),
-                              (ax_b, "std of dL/d(input)", "Backward: gradient std per layer")):
-        if ax.lines and all(np.all(np.asarray(line.get_ydata()) > 0) for line in ax.lines):
-            ax.set_yscale("log")
-            ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.3g}"))
-            low, high = ax.get_ylim()
-            # within a decade the minor ticks are the only labelled ones; beyond, they would crowd
-            ax.yaxis.set_minor_formatter(FuncFormatter(lambda v, _: f"{v:.2g}") if high / low < 10
-                                         else NullFormatter())
-        ax.set_xticks(layers)
-        ax.set_xlabel("layer", fontsize=8)
-        ax.set_ylabel(ylabel, fontsize=8)
-        ax.set_title(title, fontsize=9)
-        ax.tick_params(labelsize=7, which="both")
-        if ax.lines:
-            ax.legend(fontsize=7, loc="best")
-    fig.suptitle(f"{result.setting}: {n} layers of 100 units, 1000 x 100 Gaussian input", fontsize=10)
-    return fig
+def watch_training(net, lr=0.1, iterations=600, mini_batch_size=100, record_every=50, n_probe=1000, seed=0):
+    """Train ``net`` with SGD on MNIST and watch every hidden layer while it learns.
+
+    Shown in: notebook 03, section 9
+
+    Every ``record_every`` steps the activations of the first ``n_probe`` training images are
+    measured: the saturated share (|tanh| > 0.97) for tanh, the dead share for (Leaky) ReLU. At
+    every step the update:data ratio of each hidden layer, log10(std(lr * dW) / std(W)), is kept
+    (CS231n: about 1e-3, i.e. -3, is healthy; far below, the layer hardly learns).
+
+    Returns
+    -------
+    dict with 'steps' (n_records,), 'share' (n_records, n_layers), 'update_ratio' (iterations,
+    n_layers), 'loss' (iterations,), 'test_acc' (float).
+    """
+    if not np.isfinite(lr) or lr <= 0:
+        raise ValueError(f"lr must be a positive learning rate, got {lr!r}")
+    if iterations < 1 or record_every < 1:
+        raise ValueError(f"iterations and record_every must be >= 1, got {iterations!r} and {record_every!r}")
+    (x, t), (xt, tt) = load_mnist()
+    probe = x[:n_probe]
+    n = len(net.hidden_size_list)
+    keys = [f"W{i}" for i in range(1, n + 1)]
+
+    def share():
+        acts = net.hidden_activations(probe)
+        if net.activation == "tanh":
+            return [float(np.mean(np.abs(a) > 0.97)) for a in acts]
+        return list(dead_relu_fraction(acts))
+
+    rng = np.random.default_rng(seed)
+    opt = SGD(lr)
+    steps, shares, ratios, losses = [], [], [], []
+    with blas_thread_limit(1):
+        for step in range(iterations):
+            if step % record_every == 0:
+                steps.append(step)
+                shares.append(share())
+            idx = rng.choice(len(x), mini_batch_size, replace=False)
+            grads = net.gradient(x[idx], t[idx], copy=False)
+            losses.append(net.last_loss)
+            ratios.append([np.log10(lr * np.std(grads[k]) / np.std(net.params[k])) for k in keys])
+            opt.update(net.params, grads)
+        steps.append(iterations)
+        shares.append(share())
+        test_acc = net.accuracy(xt, tt)
+    return {"steps": np.array(steps), "share": np.array(shares), "update_ratio": np.array(ratios),
+            "loss": np.array(losses), "test_acc": test_acc}
 
 
-def histogram_playground(activation="sigmoid", weight_init_std=1.0, n_layers=5):
-    """Activation, weight init (named scheme or std) and depth: the per-layer histograms redraw,
-    with the forward std and backward gradient std per layer (measured, and the predicted
-    per-layer gain) below them; the previous setting stays as a grey ghost."""
-    controls = {
-        "activation": widgets.Dropdown(options=["sigmoid", "tanh", "relu", "leaky_relu", "elu"],
-                                       value=activation, description="activation", style=SLIDER_STYLE),
-        "weight_init_std": InitStdControl(weight_init_std, schemes=("xavier", "glorot", "he", "leaky_relu"),
-                                          std=1.0, min_exp=-3, max_exp=1),
-        "n_layers": widgets.IntSlider(value=n_layers, min=1, max=10, description="layers",
-                                      continuous_update=False, layout=SLIDER_LAYOUT, style=SLIDER_STYLE),
-    }
-    return Playground(controls, _compute_histograms, _draw_histograms,
-                      title="Activation histograms and gradients, layer by layer")
+def tanh_fixed_point(gain, n_layers=50, n_samples=200_000, seed=0):
+    """The spread a very deep tanh net settles at: iterate v <- E[tanh(gain * sqrt(v) * z)^2], z ~ N(0, 1).
 
+    Shown in: notebook 03, section 9
 
-DEPTH_OPTIONS = [("2 x 50", (50, 50)), ("4 x 100", (100, 100, 100, 100)), ("6 x 50", (50,) * 6)]
-
-
-def training_playground(lr=0.1, weight_init_std="he", dropout_ratio=0.0, activation="relu",
-                        hidden_size_list=(50, 50), n_train=1000, epochs=8):
-    """The three course knobs plus activation and depth, on 1000 MNIST images."""
-    extra = {
-        "activation": widgets.Dropdown(options=["relu", "sigmoid", "tanh", "leaky_relu", "elu"],
-                                       value=activation, description="activation", style=SLIDER_STYLE),
-        "hidden_size_list": widgets.Dropdown(options=DEPTH_OPTIONS, value=tuple(hidden_size_list),
-                                             description="hidden layers", style=SLIDER_STYLE),
-    }
-    return TrainingPlayground(lr=lr, weight_init_std=weight_init_std, dropout_ratio=dropout_ratio,
-                              extra_controls=extra, fixed={"n_train": n_train, "epochs": epochs},
-                              title=f"Init, activation and depth on {n_train} MNIST images, {epochs} epochs of SGD")
+    With fan-in scaling, the pre-activations of a layer have variance gain^2 times the previous
+    layer's activation variance v. Returns (std of the activations, rms of tanh's slope, backward
+    gain gain * rms(1 - y^2)) after ``n_layers`` layers, each a float.
+    """
+    z = np.random.default_rng(seed).standard_normal(n_samples)
+    v = 1.0
+    for _ in range(n_layers):
+        y = np.tanh(gain * np.sqrt(v) * z)
+        v = float(np.mean(y ** 2))
+    rms_slope = float(np.sqrt(np.mean((1 - y ** 2) ** 2)))
+    return float(np.sqrt(v)), rms_slope, gain * rms_slope
