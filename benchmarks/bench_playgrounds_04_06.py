@@ -16,6 +16,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), os.pardir))
 from dlhelpers import search  # noqa: E402
 from dlhelpers.experiments import batchnorm, overfitting, search_demos  # noqa: E402
 
+from dlhelpers.figures import batchnorm  # noqa: E402  (notebook 04's playground lives with its figures)
+
 
 def measure(name, pg, changes):
     latencies = []
