@@ -122,3 +122,22 @@ def test_the_things_to_try_in_the_prose():
     assert deep_03.plain.diverged and deep_03.bn.final_train_acc > 0.6
     dropped = run(weight_init_std="he", dropout_ratio=0.5)
     assert dropped.bn.final_train_acc > dropped.plain.final_train_acc  # "BN's advantage stays"
+
+
+@pytest.mark.parametrize("lr", [1.5, 2.0])
+def test_a_collapse_to_chance_is_reported_as_diverged_in_red(lr):
+    """He init, lr 1.5-2: the plain net's loss jumps, then it sits at chance; the Trainer does not stop it."""
+    pg = bn_fig.batchnorm_playground(lr=lr, weight_init_std="he")
+    assert pg.error is None
+    assert not pg.result.plain.diverged and pg.result.failure["no BN"] == "collapsed"
+    assert pg.result.plain.final_train_acc < 0.2 and pg.result.failure["with BN"] is None
+    assert pg.result.diverged and "no BN: diverged" in pg.result.message
+    assert ERROR_COLOR in pg.status.value
+    texts = [t.get_text() for ax in pg.figure.axes for t in ax.texts]
+    assert "no BN: diverged" in texts
+
+
+def test_the_default_plain_net_at_chance_is_not_called_diverged():
+    pg = bn_fig.batchnorm_playground()
+    assert pg.result.failure == {"with BN": None, "no BN": None}  # std 0.01: it did not learn, nothing blew up
+    assert "diverged" not in pg.result.message

@@ -8,24 +8,51 @@ with the same functions and settings.
 import numpy as np
 
 from .. import search
-from ..data import load_mnist_cached as _mnist
+from ..data import load_mnist_cached
 from ..gradcheck import check_layer_gradients, check_network_gradients
 from ..layers import Affine, BatchNormalization
 from ..network import MultiLayerNet
 from ..training import Trainer
 
+#: How notebook 04 shows each experiment it calls (see tests/test_teaching_code.py).
+SHOWN = {
+    "preactivation_spread": "printed",
+    "fraction_positive": "tied",
+    "undo_check": "printed",
+    "running_stats_demo": "printed",
+    "single_sample_outputs": "tied",
+    "train_bn_net": "printed",
+    "layer_gradient_check": "printed",
+    "network_gradient_check": "printed",
+    "weight_scale_invariance": "printed",
+    "init_scale_trial": "printed",
+    "run_init_scale_grid": "plumbing",      # init_scale_trial over the grid, in parallel
+    "count_learned": "plumbing",            # reading the grid's results
+    "learned_scales": "plumbing",
+    "format_settings_comparison": "plumbing",
+    "learning_rate_comparison": "plumbing",  # init_scale_trial over learning rates
+    "epochs_to_reach": "plumbing",
+    "batch_companion_noise": "printed",
+    "paired_difference": "printed",
+    "eps_comparison": "plumbing",           # init_scale_trial over eps and seeds
+    "norm_batch_size_comparison": "plumbing",  # init_scale_trial over norms, batch sizes and seeds
+}
+
 #: The book's grid of weight-init scales: 16 values from 1 down to 1e-4, evenly spaced in log10.
 BOOK_STDS = np.logspace(0, -4, 16)
 
 # ----------------------------------------------------------------------------- the idea
-def preactivation_spread(weight_init_std=0.01, hidden_size_list=(100,) * 5, n_samples=500, seed=0):
+def preactivation_spread(weight_init_std=0.01, hidden_size_list=(100,) * 5, n_samples=500, seed=0, eps=1e-5):
     """Pre-activations of a deep ReLU net on real images, without and with batch norm.
 
-    Both nets share their initial weights (same seed). Returns a dict with
-    'plain': list of (n_samples, units) Affine outputs per hidden layer of the net without BN, and
-    'normalized': list of the BN outputs (training mode, one batch of ``n_samples``) of the net with BN.
+    Both nets share their initial weights (same seed); ``eps`` is the BN layers' epsilon. Returns
+    a dict with 'plain': list of (n_samples, units) Affine outputs per hidden layer of the net
+    without BN, and 'normalized': list of the BN outputs (training mode, one batch of
+    ``n_samples``) of the net with BN.
+
+    Shown in: notebook 04, section 1.
     """
-    (x, _), _ = _mnist()
+    (x, _), _ = load_mnist_cached()
     x = x[:n_samples]
     n_layers = len(hidden_size_list)
     out = {}
@@ -33,6 +60,9 @@ def preactivation_spread(weight_init_std=0.01, hidden_size_list=(100,) * 5, n_sa
         net = MultiLayerNet(784, list(hidden_size_list), 10, weight_init_std=weight_init_std,
                             use_batchnorm=use_bn, seed=seed)
         captured, h = [], x
+        for layer in net.layers.values():
+            if isinstance(layer, BatchNormalization):
+                layer.eps = eps
         for name, layer in net.layers.items():
             h = layer.forward(h, train_flg=True)
             if (use_bn and isinstance(layer, BatchNormalization)) or (not use_bn and isinstance(layer, Affine)
@@ -57,6 +87,8 @@ def undo_check(n=64, d=4, seed=0):
     """Set gamma = sqrt(var + eps) and beta = mu: the BN layer becomes the identity on its batch.
 
     Returns the largest |output - input| (float64; rounding-level when the identity holds).
+    
+    Shown in: notebook 04, section 2.
     """
     rng = np.random.default_rng(seed)
     x = rng.normal(loc=[3.0, -1.0, 0.5, 10.0][:d], scale=[2.0, 0.1, 1.0, 5.0][:d], size=(n, d))
@@ -73,6 +105,8 @@ def running_stats_demo(n_batches=150, mini_batch_size=100, means=(3.0, -1.0, 0.5
 
     Features are drawn from N(means, stds^2). Returns a dict with the trained 'layer', arrays
     'running_mean' and 'running_var' of shape (n_batches, D), and the true 'means' and 'vars'.
+    
+    Shown in: notebook 04, section 3.
     """
     rng = np.random.default_rng(seed)
     means, stds = np.asarray(means), np.asarray(stds)
@@ -111,6 +145,8 @@ def layer_gradient_check(n=8, d=5, seed=0):
     """Relative errors of BatchNormalization.backward against central differences (float64).
 
     Returns {'x': err, 'gamma': err, 'beta': err}; a correct backward gives errors below 1e-7.
+    
+    Shown in: notebook 04, section 4.
     """
     rng = np.random.default_rng(seed)
     x = rng.normal(2.0, 3.0, size=(n, d))
@@ -125,6 +161,8 @@ def network_gradient_check(seed=0):
     Returns a :class:`~dlhelpers.gradcheck.GradientCheck`; ``print`` it for one line per
     parameter. The biases b1, b2 feed a BN layer, which subtracts the batch mean: their true
     gradient is zero (beta does their job), and the report says so instead of a relative error.
+    
+    Shown in: notebook 04, section 4.
     """
     rng = np.random.default_rng(seed)
     net = MultiLayerNet(12, [6, 6], 3, use_batchnorm=True, weight_init_std=0.5, seed=seed,
@@ -142,21 +180,29 @@ def init_scale_trial(params, seed=None):
         'epochs', 'n_train', 'hidden_size_list' (tuple of units per hidden layer), 'seed' (the
         run's own seed: nets with and without BN at the same scale start from the same weights
         and see the same batches) and optionally 'n_test' (test images evaluated per epoch,
-        default 200).
+        default 200), 'eps' (BN's epsilon, default the layer's 1e-5), 'use_layernorm' (LayerNorm in
+        BN's place, default False) and 'mini_batch_size' (default 100).
 
     Returns a dict: 'score' (final training accuracy), 'train_acc' and 'test_acc' per epoch
     (epoch 0 = before training; padded with the last value after a divergence stop), 'diverged',
     'epochs_done' (epochs completed before a divergence stop) and 'stop_reason' (the Trainer's
     message, or None).
+
+    Shown in: notebook 04, section 5.
     """
-    (x, t), (xt, tt) = _mnist()
+    (x, t), (xt, tt) = load_mnist_cached()
     n, n_test = int(params["n_train"]), int(params.get("n_test", 200))
     std = params["weight_init_std"]
     net = MultiLayerNet(784, list(params["hidden_size_list"]), 10,
                         weight_init_std=std if isinstance(std, str) else float(std),
-                        use_batchnorm=bool(params["use_batchnorm"]), seed=int(params["seed"]))
+                        use_batchnorm=bool(params["use_batchnorm"]), seed=int(params["seed"]),
+                        use_layernorm=bool(params.get("use_layernorm", False)))
+    for layer in net.layers.values():
+        if isinstance(layer, BatchNormalization) and "eps" in params:
+            layer.eps = float(params["eps"])
     trainer = Trainer(net, x[:n], t[:n], x_test=xt[:n_test], t_test=tt[:n_test], epochs=int(params["epochs"]),
-                      mini_batch_size=100, optimizer="sgd", optimizer_param={"lr": float(params["lr"])},
+                      mini_batch_size=int(params.get("mini_batch_size", 100)), optimizer="sgd",
+                      optimizer_param={"lr": float(params["lr"])},
                       seed=int(params["seed"]), verbose=False, progress=False, blas_threads=1)
     history = trainer.train()
     epochs_done = len(history["train_acc"]) - 1
@@ -259,8 +305,11 @@ def epochs_to_reach(train_acc, target):
 
 
 def train_bn_net(lr=0.1, epochs=10, n_train=1000, hidden_size_list=(100,) * 5, seed=0):
-    """A He-initialized BN net trained on the first ``n_train`` images (for the test-time demos)."""
-    (x, t), (xt, tt) = _mnist()
+    """A He-initialized BN net trained on the first ``n_train`` images (for the test-time demos).
+
+    Shown in: notebook 04, section 3.
+    """
+    (x, t), (xt, tt) = load_mnist_cached()
     net = MultiLayerNet(784, list(hidden_size_list), 10, use_batchnorm=True, seed=seed)
     Trainer(net, x[:n_train], t[:n_train], x_test=xt, t_test=tt, epochs=epochs, optimizer_param={"lr": lr},
             seed=seed, verbose=False, progress=False).train()
@@ -274,8 +323,10 @@ def batch_companion_noise(net, n_batches=30, mini_batch_size=100, sample_index=0
     depending on its companions: noise that acts as a mild regularizer. Returns an array of shape
     (n_batches, 10). (Uses training mode but does not change the net's parameters; the running
     statistics are restored.)
+
+    Shown in: notebook 04, section 6.
     """
-    (x, _), _ = _mnist()
+    (x, _), _ = load_mnist_cached()
     rng = np.random.default_rng(seed)
     saved = net.get_state()
     pool = np.delete(np.arange(len(x)), sample_index)
@@ -302,7 +353,7 @@ def weight_scale_invariance(scale=10.0, hidden_size_list=(100,) * 3, mini_batch_
     'loss_before', 'loss_after' (floats), 'grad_ratio' (dict W name -> ||dW after|| / ||dW before||)
     and 'step_ratio' (dict W name -> (||lr dW|| / ||W||) after / before, for any lr).
     """
-    (x, t), _ = _mnist()
+    (x, t), _ = load_mnist_cached()
     xb, tb = x[:mini_batch_size].astype(np.float64), t[:mini_batch_size]
     net = MultiLayerNet(784, list(hidden_size_list), 10, use_batchnorm=True, seed=seed, dtype=np.float64)
     scaled = [f"W{i}" for i in range(1, len(hidden_size_list) + 1)]
@@ -347,3 +398,70 @@ def run_failure(history, diverged):
     if len(loss) and np.nanmax(loss) > COLLAPSE_FACTOR * loss[0] and history["train_acc"][-1] <= CHANCE_ACCURACY:
         return "collapsed"
     return None
+
+
+# ----------------------------------------------------------------------------- paired seeds
+def paired_difference(a, b):
+    """Paired comparison of two settings run on the same seeds.
+
+    a, b : sequences of one score per seed (same seeds, same order).
+
+    Returns a dict: 'mean_a', 'mean_b', 'diff' (mean of b - a), 'se' (standard error of that
+    mean, ddof 1; 0 for a single seed), 'wins' (seeds on which b > a) and 'n'.
+    
+    Shown in: notebook 04, section 5.
+    """
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if a.shape != b.shape or a.ndim != 1 or len(a) == 0:
+        raise ValueError(f"a and b must be 1-D and of one length (one score per seed), got shapes {a.shape} "
+                         f"and {b.shape}")
+    d = b - a
+    se = float(d.std(ddof=1) / np.sqrt(len(d))) if len(d) > 1 else 0.0
+    return {"mean_a": float(a.mean()), "mean_b": float(b.mean()), "diff": float(d.mean()), "se": se,
+            "wins": int(np.sum(d > 0)), "n": len(d)}
+
+
+def _paired_runs(settings, seeds, desc, executor=None, progress=False):
+    """Every setting on every seed through :func:`init_scale_trial`; results[setting][seed index]."""
+    seeds = [int(s) for s in seeds]
+    params = [{**p, "seed": s} for p in settings for s in seeds]
+    trials = search.run_trials(init_scale_trial, params, seed=seeds[0], executor=executor, progress=progress,
+                               desc=desc)
+    results = [tr.result for tr in trials]
+    return [results[i * len(seeds):(i + 1) * len(seeds)] for i in range(len(settings))]
+
+
+# ----------------------------------------------------------------------------- epsilon
+def eps_comparison(eps_values=(1e-5, 1e-6), weight_init_std=1e-4, seeds=(0, 1, 2), lr=0.01, epochs=20,
+                   n_train=1000, hidden_size_list=(100,) * 5, executor=None, progress=False):
+    """BN nets at a tiny weight scale with different epsilons, on paired seeds (the book's settings).
+
+    Returns a dict: 'eps_values', 'seeds', 'scores' (len(eps_values), len(seeds)) final training
+    accuracy, and the settings.
+    """
+    base = {"lr": lr, "epochs": epochs, "n_train": n_train, "hidden_size_list": tuple(hidden_size_list),
+            "use_batchnorm": True, "weight_init_std": float(weight_init_std)}
+    runs = _paired_runs([{**base, "eps": float(e)} for e in eps_values], seeds, "epsilon", executor, progress)
+    return {"eps_values": [float(e) for e in eps_values], "seeds": list(seeds),
+            "scores": np.array([[r["score"] for r in row] for row in runs]),
+            "weight_init_std": float(weight_init_std), "lr": lr, "epochs": epochs}
+
+
+# ----------------------------------------------------------------------------- BN against LayerNorm
+def norm_batch_size_comparison(batch_sizes=(2, 4, 16, 64), seeds=(0, 1, 2), lr=0.1, epochs=3, n_train=600,
+                               n_test=500, hidden_size_list=(50,) * 4, executor=None, progress=False):
+    """He-initialized nets with BN and with LayerNorm at several mini-batch sizes, on paired seeds.
+
+    Every size trains ``epochs`` passes over the same ``n_train`` images (smaller batches take
+    more, noisier steps). Returns a dict: 'batch_sizes', 'seeds', 'bn' and 'ln' test accuracy
+    (test mode) of shape (len(batch_sizes), len(seeds)).
+    """
+    base = {"lr": lr, "epochs": epochs, "n_train": n_train, "n_test": n_test,
+            "hidden_size_list": tuple(hidden_size_list), "weight_init_std": "he"}
+    settings = [{**base, "mini_batch_size": int(m), "use_batchnorm": norm == "bn", "use_layernorm": norm == "ln"}
+                for norm in ("bn", "ln") for m in batch_sizes]
+    runs = _paired_runs(settings, seeds, "BN and LayerNorm", executor, progress)
+    acc = np.array([[r["test_acc"][-1] for r in row] for row in runs])
+    k = len(batch_sizes)
+    return {"batch_sizes": [int(m) for m in batch_sizes], "seeds": list(seeds), "bn": acc[:k], "ln": acc[k:],
+            "epochs": epochs, "n_train": n_train, "lr": lr}

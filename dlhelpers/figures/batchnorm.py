@@ -224,9 +224,9 @@ def draw_bn_comparison(result, values=None, previous=None):
             mark_diverged(ax, "\n".join(f"{name}: diverged" for name in failed))
     ax_loss.set(title="training loss (mean per epoch)", xlabel="epoch", ylabel="loss")
     ax_loss.set_yscale("log")
-    ax_loss.legend(fontsize=8, loc="lower left")
+    ax_loss.legend(fontsize=8, loc="best")
     ax_acc.set(title="accuracy (test mode)", xlabel="epoch", ylabel="accuracy", ylim=(0, 1.02))
-    ax_acc.legend(fontsize=8, loc="lower right", ncol=2)
+    ax_acc.legend(fontsize=8, loc="best", ncol=2)  # where it covers the fewest curves
     if values is not None:
         fig.suptitle(f"mini-batch size {values.get('mini_batch_size', 100)}, lr {values.get('lr', 0):.3g}, "
                      f"init {values.get('weight_init_std')}, dropout {values.get('dropout_ratio', 0):g}, "
@@ -256,3 +256,30 @@ def batchnorm_playground(lr=0.1, weight_init_std=0.01, dropout_ratio=0.0, n_laye
 def compute_bn_playground(lr, weight_init_std, dropout_ratio, n_layers, mini_batch_size=100):
     return compare_bn_runs(lr=lr, weight_init_std=weight_init_std, dropout_ratio=dropout_ratio,
                            hidden_size_list=(50,) * int(n_layers), mini_batch_size=mini_batch_size)
+
+
+def draw_norm_batch_sizes(norms):
+    """Test accuracy against mini-batch size, BN and LayerNorm: each seed as a faint dot, the mean ± SE as a line.
+
+    norms : the dict of :func:`~dlhelpers.experiments.batchnorm.norm_batch_size_comparison`.
+    """
+    sizes = np.asarray(norms["batch_sizes"])
+    fig, ax = plt.subplots(figsize=(6.4, 3.4))
+    for key, color, marker, label in (("bn", PALETTE[0], "o", "batch norm"), ("ln", PALETTE[2], "s", "layer norm")):
+        acc = np.asarray(norms[key])
+        n = acc.shape[1]
+        for j in range(n):
+            ax.scatter(sizes, acc[:, j], color=color, alpha=0.35, s=14, marker=marker)
+        se = acc.std(axis=1, ddof=1) / np.sqrt(n) if n > 1 else np.zeros(len(sizes))
+        ax.errorbar(sizes, acc.mean(axis=1), yerr=se, color=color, marker=marker, capsize=3, linewidth=1.8,
+                    label=f"{label}: mean ± SE of {n} seeds (dots: each seed)")
+    ax.axhline(0.1, color="#999999", linewidth=0.8, linestyle=":", label="chance (10 %)")
+    ax.set_xscale("log", base=2)
+    ax.set_xticks(sizes)
+    ax.set_xticklabels([str(m) for m in sizes])
+    ax.set(xlabel="mini-batch size", ylabel="test accuracy (test mode)", ylim=(0, 1.0),
+           title=f"BN needs a batch, LayerNorm does not ({norms['n_train']} images, {norms['epochs']} epochs, "
+                 f"lr {norms['lr']:g})")
+    ax.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    return fig
