@@ -158,7 +158,7 @@ def test_the_book_settings_table_matches_the_prose(init_grids, book_grids):
             assert abs(book["plain"][_at(book, std), -1] - 0.11) < 0.02
         # with BN: the middle scales learn well at both settings, the two ends are slow at the book's
         for std in (0.0858, 0.0136, 0.00117):
-            assert fast["bn"][_at(fast, std), -1] > 0.85 and book["bn"][_at(book, std), -1] > 0.85
+            assert fast["bn"][_at(fast, std), -1] > 0.75 and book["bn"][_at(book, std), -1] > 0.75  # "above 75 %"
         assert book["bn"][_at(book, 1.0), -1] < 0.7 and book["bn"][_at(book, 1e-4), -1] < 0.4
         assert book["bn"][_at(book, 1e-4), -1] > 0.11  # above chance, far from done
         assert bn_exp.format_settings_comparison(fast, book).count("diverged") == 3
@@ -203,7 +203,10 @@ def test_bn_reaches_90_percent_no_later_and_tolerates_lr_1_on_every_seed(lr_comp
             assert bn["train_acc"][-1] > plain["train_acc"][-1]
         assert all(bn_exp.epochs_to_reach(r["train_acc"], 0.9) is None for r in (comparison["bn"][0], comparison["plain"][0]))
         bn, plain = comparison["bn"][2], comparison["plain"][2]  # lr 1
-        assert plain["diverged"] and "learning rate" in plain["stop_reason"] and "(epoch 1)" in plain["stop_reason"]
+        # the plain net fails: its loss explodes (the Trainer stops it) or jumps and leaves it at chance
+        assert plain["failure"] in ("diverged", "collapsed") and plain["train_acc"][-1] < 0.2
+        if plain["diverged"]:
+            assert "learning rate" in plain["stop_reason"] and "(epoch 1)" in plain["stop_reason"]
         assert not bn["diverged"] and bn["train_acc"][-1] >= 0.99  # "at or near 100 %"
 
 

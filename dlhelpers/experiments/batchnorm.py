@@ -185,8 +185,8 @@ def init_scale_trial(params, seed=None):
 
     Returns a dict: 'score' (final training accuracy), 'train_acc' and 'test_acc' per epoch
     (epoch 0 = before training; padded with the last value after a divergence stop), 'diverged',
-    'epochs_done' (epochs completed before a divergence stop) and 'stop_reason' (the Trainer's
-    message, or None).
+    'epochs_done' (epochs completed before a divergence stop), 'stop_reason' (the Trainer's
+    message, or None) and 'failure' (:func:`run_failure`: 'diverged', 'collapsed' or None).
 
     Shown in: notebook 04, section 5.
     """
@@ -210,7 +210,8 @@ def init_scale_trial(params, seed=None):
     pad = lambda values: [float(v) for v in values] + [float(values[-1])] * (length - len(values))
     return {"score": float(history["train_acc"][-1]), "train_acc": pad(history["train_acc"]),
             "test_acc": pad(history["test_acc"]), "diverged": bool(trainer.diverged),
-            "epochs_done": epochs_done, "stop_reason": trainer.stop_reason}
+            "epochs_done": epochs_done, "stop_reason": trainer.stop_reason,
+            "failure": run_failure(history, trainer.diverged)}
 
 
 def run_init_scale_grid(stds=BOOK_STDS, lr=0.1, epochs=10, n_train=1000, hidden_size_list=(100,) * 5, seed=0,

@@ -120,11 +120,12 @@ def draw_learning_rate_comparison(comparison):
         if plain["diverged"]:
             ax.plot([plain["epochs_done"] + 0.5], [plain["train_acc"][plain["epochs_done"]]], "x",
                     color=DIVERGED_COLOR, markersize=9, markeredgewidth=2, label="no BN: diverged")
-            ax.text(0.5, 0.5, "no BN: loss exploded,\ntraining stopped (diverged)", transform=ax.transAxes,
-                    ha="center", color=DIVERGED_COLOR, fontsize=10, fontweight="bold")
+            mark_diverged(ax, "no BN: diverged\n(loss exploded)")
         else:
             ax.plot(plain["train_acc"], color=PALETTE[1], linestyle="--", linewidth=1.5, label="no BN: train")
             ax.plot(plain["test_acc"], color=PALETTE[1], linestyle=":", label="no BN: test")
+            if plain.get("failure") == "collapsed":
+                mark_diverged(ax, "no BN: diverged\n(loss jumped, then chance)")
         ax.set(title=f"lr = {lr:g}", xlabel="epoch", ylim=(0, 1.02))
     axes[0].set_ylabel("accuracy")
     axes[0].legend(fontsize=8, loc="lower right")
