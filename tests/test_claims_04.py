@@ -229,3 +229,13 @@ def test_the_failure_rule_tells_a_collapse_from_a_run_that_did_not_learn():
     assert bn_exp.run_failure(spiked, False) == "collapsed"
     assert bn_exp.run_failure(learned, False) is None
     assert bn_exp.run_failure(flat, True) == "diverged"
+
+
+def test_the_experiments_module_imports_no_pyplot_or_widgets():
+    """A worker process that runs init_scale_trial loads neither (the figures live in dlhelpers.figures)."""
+    import subprocess
+    import sys
+    code = ("import sys, dlhelpers.experiments.batchnorm; "
+            "print([m for m in ('matplotlib.pyplot', 'ipywidgets', 'dlhelpers.widgets') if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -197,7 +197,7 @@ def draw_bn_comparison(result, values=None, previous=None):
     The loss is averaged per epoch so runs with different mini-batch sizes share one x axis.
     ``previous`` (the last result) is drawn first, thin and grey; a diverged run is marked in red.
     """
-    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(9.5, 3.3))
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(9.5, 3.9))
     runs = [(result.bn, PALETTE[0], "with BN", 1.8), (result.plain, PALETTE[1], "no BN", 1.8)]
     if previous is not None and hasattr(previous, "bn"):
         runs = [(previous.bn, GHOST_STYLE["color"], None, 1.0), (previous.plain, GHOST_STYLE["color"], None, 1.0)] + runs
@@ -225,9 +225,9 @@ def draw_bn_comparison(result, values=None, previous=None):
             mark_diverged(ax, "\n".join(f"{name}: diverged" for name in failed))
     ax_loss.set(title="training loss (mean per epoch)", xlabel="epoch", ylabel="loss")
     ax_loss.set_yscale("log")
-    ax_loss.legend(fontsize=8, loc="best")
+    ax_loss.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3)
     ax_acc.set(title="accuracy (test mode)", xlabel="epoch", ylabel="accuracy", ylim=(0, 1.02))
-    ax_acc.legend(fontsize=8, loc="best", ncol=2)  # where it covers the fewest curves
+    ax_acc.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3)  # below: covers no curve
     if values is not None:
         fig.suptitle(f"mini-batch size {values.get('mini_batch_size', 100)}, lr {values.get('lr', 0):.3g}, "
                      f"init {values.get('weight_init_std')}, dropout {values.get('dropout_ratio', 0):g}, "
