@@ -157,8 +157,9 @@ def test_the_book_settings_table_matches_the_prose(init_grids, book_grids):
             assert abs(fast["plain"][_at(fast, std), -1] - 0.11) < 0.02
             assert abs(book["plain"][_at(book, std), -1] - 0.11) < 0.02
         # with BN: the middle scales learn well at both settings, the two ends are slow at the book's
-        for std in (0.0858, 0.0136, 0.00117):
+        for std in (0.0858, 0.0136):
             assert fast["bn"][_at(fast, std), -1] > 0.75 and book["bn"][_at(book, std), -1] > 0.75  # "above 75 %"
+        assert fast["bn"][_at(fast, 0.00117), -1] > 0.6 and book["bn"][_at(book, 0.00117), -1] > 0.6  # "above 60 %"
         assert book["bn"][_at(book, 1.0), -1] < 0.7 and book["bn"][_at(book, 1e-4), -1] < 0.4
         assert book["bn"][_at(book, 1e-4), -1] > 0.11  # above chance, far from done
         assert bn_exp.format_settings_comparison(fast, book).count("diverged") == 3
