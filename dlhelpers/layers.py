@@ -441,9 +441,3 @@ class SoftmaxWithLoss(Layer):
             dx = self.y - self.t
         dx *= dout / n
         return dx
-
-
-def make_activation(name):
-    """A new activation layer by name: see :data:`dlhelpers.activations.ACTIVATIONS`."""
-    from .activations import get_activation  # the registry imports this module's classes
-    return get_activation(name).layer()
