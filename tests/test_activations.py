@@ -39,3 +39,14 @@ def test_make_activation_builds_the_registry_class():
     assert get_activation("Leaky-ReLU") is ACTIVATIONS["leaky_relu"]
     with pytest.raises(ValueError, match=r"unknown activation 'softplus'; choose one of \['elu'"):
         get_activation("softplus")
+
+
+def test_the_layers_do_not_import_the_registry():
+    """One direction only: activations imports the layer classes, layers imports no registry."""
+    import ast
+    from pathlib import Path
+
+    import dlhelpers.layers
+    tree = ast.parse(Path(dlhelpers.layers.__file__).read_text())
+    imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    assert "activations" not in imported and not hasattr(dlhelpers.layers, "make_activation")
