@@ -22,7 +22,7 @@ from typing import Callable
 import numpy as np
 
 from .checks import check_array, check_range
-from .functions import elu, leaky_relu, relu, sigmoid, sigmoid_grad, tanh
+from .functions import LEAKY_RELU_SLOPE, elu, leaky_relu, relu, sigmoid, sigmoid_grad, tanh
 from .layers import ELU, LeakyReLU, ReLU, Sigmoid, Tanh
 
 
@@ -37,7 +37,7 @@ def relu_grad(x):
     return (x > 0).astype(x.dtype)
 
 
-def leaky_relu_grad(x, alpha=0.01):
+def leaky_relu_grad(x, alpha=LEAKY_RELU_SLOPE):
     """Derivative of Leaky ReLU at ``x``: 1 where x > 0, else ``alpha``."""
     x = check_array(x, "x")
     alpha = check_range(alpha, "alpha", 0, 1, high_open=True, hint="A typical slope is 0.01.")

@@ -16,7 +16,7 @@ import numpy as np
 
 from .checks import (FLOAT_DTYPES, check_array, check_bool, check_fraction, check_labels, check_number,
                      check_positive, check_range, check_rng)
-from .functions import _log_softmax
+from .functions import LEAKY_RELU_SLOPE, _log_softmax
 
 
 def _check_input(x, owner, name="x", min_ndim=1):
@@ -170,7 +170,7 @@ class ReLU(Layer):
 class LeakyReLU(Layer):
     """out = x for x > 0, alpha * x otherwise; the small slope keeps 'dead' units trainable."""
 
-    def __init__(self, alpha=0.01):
+    def __init__(self, alpha=LEAKY_RELU_SLOPE):
         super().__init__()
         self.alpha = check_range(alpha, "alpha", 0, 1, high_open=True, hint="A typical slope is 0.01.")
         self.slope = None

@@ -13,7 +13,7 @@ import numpy as np
 from .activations import ACTIVATIONS, make_activation
 from .checks import (CallOrderError, all_finite, check_array, check_bool, check_dict, check_fraction,
                      check_float_dtype, check_int, check_labels, check_positive, check_range, check_rng)
-from .gradcheck import numerical_gradient as _numerical_gradient
+from .gradcheck import default_step, numerical_gradient as _numerical_gradient
 from .initializers import init_std, init_weights
 from .layers import Affine, BatchNormalization, Dropout, SoftmaxWithLoss
 
@@ -238,7 +238,7 @@ class MultiLayerNet:
         """
         x, t = self._check_batch(x, t)
         if h is None:
-            h = 1e-5 if self.dtype == np.float64 else 1e-2
+            h = default_step(self.dtype)
         h = check_positive(h, "h", hint="(the finite-difference step, 1e-5 in float64)")
         dropouts = [layer for layer in self.layers.values() if isinstance(layer, Dropout)]
         for layer in dropouts:
