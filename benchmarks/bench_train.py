@@ -187,7 +187,10 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer and shorter repeats")
     parser.add_argument("--no-torch", action="store_true", help="skip PyTorch even if installed")
+    parser.add_argument("--one-thread", action="store_true",
+                        help="only the 1-BLAS-thread rows (the Trainer's setting; quicker on a busy machine)")
     args = parser.parse_args(argv)
+    thread_counts = (1,) if args.one_thread else (1, 2)
     n_steps, repeats, warmup = (100, 3, 20) if args.quick else (300, 7, 60)
 
     (x_train, t_train), _ = load_mnist()  # float32 in [0, 1], uint8 labels
@@ -235,14 +238,14 @@ def main(argv=None):
     theirs = f"PyTorch {torch.__version__} CPU (float32)" if torch is not None else None
     variants = {("matrix multiplies only (float32)", "-", 1): (matmul_floor_step(x_train)[0], blas(1))}
     for opt in ("sgd", "adam"):
-        for threads in (1, 2):
+        for threads in thread_counts:
             variants[(ours, opt, threads)] = (dlhelpers_step(x_train, t_idx, opt)[0], blas(threads))
         variants[(stepper, opt, 1)] = (trainer_step(x_train, t_idx, opt, given_batch=False)[0], blas(1))
         variants[(given, opt, 1)] = (trainer_step(x_train, t_idx, opt)[0], blas(1))
-        for threads in (1, 2):
+        for threads in thread_counts:
             variants[(book, opt, threads)] = (book_step(x64, t_idx, opt)[0], blas(threads))
         if torch is not None:
-            for threads in (1, 2):
+            for threads in thread_counts:
                 variants[(theirs, opt, threads)] = (torch_step(torch, x_train, t_train, opt)[0],
                                                     torch_threads(threads))
     timings = time_interleaved(variants, n_steps, repeats, warmup)
@@ -260,12 +263,12 @@ def main(argv=None):
 
     print("\nRatios of ms/epoch (same optimizer, the better thread setting of each):")
     for opt in ("sgd", "adam"):
-        best_ours = min(results[(ours, opt, t)] for t in (1, 2))
-        line = f"  {opt:<5} book-style / dlhelpers = {min(results[(book, opt, t)] for t in (1, 2)) / best_ours:.2f}x"
+        best_ours = min(results[(ours, opt, t)] for t in thread_counts)
+        line = f"  {opt:<5} book-style / dlhelpers = {min(results[(book, opt, t)] for t in thread_counts) / best_ours:.2f}x"
         if theirs is not None:
-            line += f";  PyTorch / dlhelpers = {min(results[(theirs, opt, t)] for t in (1, 2)) / best_ours:.2f}x"
+            line += f";  PyTorch / dlhelpers = {min(results[(theirs, opt, t)] for t in thread_counts) / best_ours:.2f}x"
         print(line)
-    for opt in ("sgd", "adam"):
+    for opt in ("sgd", "adam") if 2 in thread_counts else ():
         one = results[(ours, opt, 1)]
         two = results[(ours, opt, 2)]
         print(f"  dlhelpers {opt}: 2 BLAS threads take {two / one:.2f}x the time of 1 thread")
