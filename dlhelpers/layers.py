@@ -20,7 +20,8 @@ from .functions import LEAKY_RELU_SLOPE, _log_softmax
 
 
 def _check_input(x, owner, name="x", min_ndim=1):
-    """O(1) check of a layer's input: a float32/float64 ndarray with at least ``min_ndim`` dims.
+    """O(1) check of a layer's input: a float32/float64 ndarray with at least ``min_ndim`` dims
+    and at least one sample.
 
     ``owner`` is the layer; its class name starts every message.
     """
@@ -35,6 +36,9 @@ def _check_input(x, owner, name="x", min_ndim=1):
         if x.ndim < min_ndim:
             raise ValueError(f"{layer}: {name} has shape {x.shape}; this layer takes at least "
                              f"{min_ndim} dimension(s) (N, ...)")
+    if x.ndim and x.shape[0] == 0:
+        raise ValueError(f"{type(owner).__name__}: {name} is empty (shape {x.shape}); pass a batch of "
+                         "at least one sample")
     return x
 
 

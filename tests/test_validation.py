@@ -262,3 +262,16 @@ def test_the_finite_check_refuses_nan_and_inf_but_not_large_finite_values(net):
     assert all_finite(large) and check_array(large, "x", allow_inf=False) is large
     with np.errstate(over="ignore", invalid="ignore"):
         assert net.predict(large).shape == (3, 10)
+
+
+def test_every_layer_refuses_an_empty_batch_by_name():
+    from dlhelpers.layers import ELU, Affine, LeakyReLU, ReLU, Sigmoid, Tanh
+    empty = np.zeros((0, 4), np.float32)
+    layers = [Affine(np.ones((4, 3), np.float32), np.zeros(3, np.float32)), ReLU(), Sigmoid(), Tanh(),
+              LeakyReLU(), ELU(), BatchNormalization(np.ones(4, np.float32), np.zeros(4, np.float32)),
+              Dropout(0.5, rng=0)]
+    for layer in layers:
+        with pytest.raises(ValueError, match=rf"{type(layer).__name__}: x is empty \(shape \(0, 4\)\)"):
+            layer.forward(empty, True)
+    with pytest.raises(ValueError, match=r"SoftmaxWithLoss: x is empty"):
+        SoftmaxWithLoss().forward(empty, np.zeros(0, int))
