@@ -11,7 +11,7 @@ from math import prod
 import numpy as np
 
 from .activations import ACTIVATIONS, make_activation
-from .checks import (CallOrderError, all_finite, check_array, check_bool, check_dict, check_fraction,
+from .checks import (CallOrderError, check_array, check_bool, check_dict, check_fraction,
                      check_float_dtype, check_int, check_labels, check_positive, check_range, check_rng)
 from .gradcheck import default_step, numerical_gradient as _numerical_gradient
 from .initializers import init_std, init_weights
@@ -138,7 +138,7 @@ class MultiLayerNet:
                              f"an (N, {self.input_size}) array with N >= 1")
         if x.dtype != self.dtype:
             x = x.astype(self.dtype)
-        if not all_finite(x):
+        if not np.isfinite(x).all():
             bad = int(np.size(x) - np.isfinite(x).sum())
             raise ValueError(f"x contains {bad} NaN or infinite values; clean or impute the input first")
         return x
