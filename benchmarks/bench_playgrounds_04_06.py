@@ -13,7 +13,7 @@ import sys
 os.environ.setdefault("MPLBACKEND", "Agg")
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), os.pardir))
 
-from dlhelpers import search  # noqa: E402
+from dlhelpers import parallel, search  # noqa: E402
 from dlhelpers.experiments import batchnorm, overfitting, search_demos  # noqa: E402
 from dlhelpers.figures import search_demos as search_figs  # noqa: E402
 
@@ -51,7 +51,7 @@ def main():
             ("lr_exponents", (-4.0, -1.0)), ("lr_exponents", (-6.0, -2.0)), ("wd_exponents", (-6.0, -2.0)),
             ("lr", 0.1), ("dropout_ratio", 0.1)]),
     }
-    search.shutdown_default_executor()
+    parallel.shutdown_default_executor()
     return results
 
 

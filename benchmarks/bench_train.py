@@ -9,8 +9,10 @@ several repeats taken in turns; the median is reported.
     python benchmarks/bench_train.py --quick    # fewer repeats, for a smoke test
 
 dlhelpers is timed through the path its Trainer takes each iteration: np.take for the batch,
-``net.gradient(x, t, copy=False)`` (forward, loss, backward), ``optimizer.update(net.params, grads)``;
-the "Trainer.train_step" row adds the Trainer's own per-step work (divergence check, history).
+``net.gradient(x, t, copy=False)`` (forward, loss, backward), ``optimizer.update(net.params, grads)``.
+The "Trainer.train_step()" row is the step ``Trainer.train`` repeats (the next batch of the epoch's
+permutation, plus the Trainer's divergence check and history); "Trainer.train_step(x, t)" passes
+a batch drawn as above, which the Trainer checks before the network does.
 """
 import argparse
 import os
@@ -87,10 +89,11 @@ def dlhelpers_step(x_train, t_train, optimizer_name, seed=0):
     return step, net
 
 
-def trainer_step(x_train, t_train, optimizer_name, seed=0):
-    """The same step through the public ``Trainer.train_step`` (batch drawn as above)."""
+def trainer_step(x_train, t_train, optimizer_name, seed=0, given_batch=True):
+    """The same step through the public ``Trainer.train_step``: on a batch drawn as above, or
+    (``given_batch=False``) on the Trainer's own next batch, as ``Trainer.train`` takes it."""
     net = MultiLayerNet(784, HIDDEN, 10, activation="relu", weight_init_std="he", seed=seed)
-    trainer = Trainer(net, x_train, t_train, optimizer=optimizer_name,
+    trainer = Trainer(net, x_train, t_train, optimizer=optimizer_name, mini_batch_size=BATCH,
                       optimizer_param={"lr": LR[optimizer_name]}, verbose=False, progress=False)
     rng = np.random.default_rng(seed)
     n = len(x_train)
@@ -98,7 +101,10 @@ def trainer_step(x_train, t_train, optimizer_name, seed=0):
     def step():
         idx = rng.choice(n, BATCH)
         return trainer.train_step(np.take(x_train, idx, axis=0), np.take(t_train, idx, axis=0))
-    return step, net
+
+    def own_batch_step():
+        return trainer.train_step()   # a fresh permutation starts when one is used up
+    return (step if given_batch else own_batch_step), net
 
 
 def book_step(x_train, t_train, optimizer_name, seed=0):
@@ -181,7 +187,10 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer and shorter repeats")
     parser.add_argument("--no-torch", action="store_true", help="skip PyTorch even if installed")
+    parser.add_argument("--one-thread", action="store_true",
+                        help="only the 1-BLAS-thread rows (the Trainer's setting; quicker on a busy machine)")
     args = parser.parse_args(argv)
+    thread_counts = (1,) if args.one_thread else (1, 2)
     n_steps, repeats, warmup = (100, 3, 20) if args.quick else (300, 7, 60)
 
     (x_train, t_train), _ = load_mnist()  # float32 in [0, 1], uint8 labels
@@ -225,48 +234,50 @@ def main(argv=None):
         return limit
 
     ours, book = "dlhelpers (float32)", "book-style NumPy (float64)"
-    stepper = "dlhelpers Trainer.train_step"
+    stepper, given = "dlhelpers Trainer.train_step()", "dlhelpers Trainer.train_step(x, t)"
     theirs = f"PyTorch {torch.__version__} CPU (float32)" if torch is not None else None
     variants = {("matrix multiplies only (float32)", "-", 1): (matmul_floor_step(x_train)[0], blas(1))}
     for opt in ("sgd", "adam"):
-        for threads in (1, 2):
+        for threads in thread_counts:
             variants[(ours, opt, threads)] = (dlhelpers_step(x_train, t_idx, opt)[0], blas(threads))
-        variants[(stepper, opt, 1)] = (trainer_step(x_train, t_idx, opt)[0], blas(1))
-        for threads in (1, 2):
+        variants[(stepper, opt, 1)] = (trainer_step(x_train, t_idx, opt, given_batch=False)[0], blas(1))
+        variants[(given, opt, 1)] = (trainer_step(x_train, t_idx, opt)[0], blas(1))
+        for threads in thread_counts:
             variants[(book, opt, threads)] = (book_step(x64, t_idx, opt)[0], blas(threads))
         if torch is not None:
-            for threads in (1, 2):
+            for threads in thread_counts:
                 variants[(theirs, opt, threads)] = (torch_step(torch, x_train, t_train, opt)[0],
                                                     torch_threads(threads))
     timings = time_interleaved(variants, n_steps, repeats, warmup)
     results = {key: timing[0] for key, timing in timings.items()}
 
-    header = (f"{'implementation':<34}{'optimizer':<10}{'threads':>8}{'steps/s':>10}{'ms/epoch':>10}"
+    header = (f"{'implementation':<36}{'optimizer':<10}{'threads':>8}{'steps/s':>10}{'ms/epoch':>10}"
               f"{'(min-max)':>14}{'CPU ms/epoch':>14}")
     print(header)
     print("-" * len(header))
     for (label, opt, threads), (med, lo, hi, cpu) in timings.items():
         spread = f"({lo * STEPS_PER_EPOCH * 1e3:.0f}-{hi * STEPS_PER_EPOCH * 1e3:.0f})"
-        print(f"{label:<34}{opt:<10}{threads:>8}{1 / med:>10.0f}{med * STEPS_PER_EPOCH * 1e3:>10.0f}"
+        print(f"{label:<36}{opt:<10}{threads:>8}{1 / med:>10.0f}{med * STEPS_PER_EPOCH * 1e3:>10.0f}"
               f"{spread:>14}{cpu * STEPS_PER_EPOCH * 1e3:>14.0f}")
     print("(ms/epoch: median wall-clock time of 600 steps; CPU: summed over this process's threads)")
 
     print("\nRatios of ms/epoch (same optimizer, the better thread setting of each):")
     for opt in ("sgd", "adam"):
-        best_ours = min(results[(ours, opt, t)] for t in (1, 2))
-        line = f"  {opt:<5} book-style / dlhelpers = {min(results[(book, opt, t)] for t in (1, 2)) / best_ours:.2f}x"
+        best_ours = min(results[(ours, opt, t)] for t in thread_counts)
+        line = f"  {opt:<5} book-style / dlhelpers = {min(results[(book, opt, t)] for t in thread_counts) / best_ours:.2f}x"
         if theirs is not None:
-            line += f";  PyTorch / dlhelpers = {min(results[(theirs, opt, t)] for t in (1, 2)) / best_ours:.2f}x"
+            line += f";  PyTorch / dlhelpers = {min(results[(theirs, opt, t)] for t in thread_counts) / best_ours:.2f}x"
         print(line)
-    for opt in ("sgd", "adam"):
+    for opt in ("sgd", "adam") if 2 in thread_counts else ():
         one = results[(ours, opt, 1)]
         two = results[(ours, opt, 2)]
         print(f"  dlhelpers {opt}: 2 BLAS threads take {two / one:.2f}x the time of 1 thread")
     floor = results[("matrix multiplies only (float32)", "-", 1)]
     print(f"  dlhelpers sgd (1 thread) / matrix multiplies alone = {results[(ours, 'sgd', 1)] / floor:.2f}x")
     for opt in ("sgd", "adam"):
-        print(f"  {opt}: Trainer.train_step / bare step (1 thread) = "
-              f"{results[(stepper, opt, 1)] / results[(ours, opt, 1)]:.2f}x")
+        print(f"  {opt}: Trainer.train_step() / bare step (1 thread) = "
+              f"{results[(stepper, opt, 1)] / results[(ours, opt, 1)]:.2f}x; "
+              f"train_step(x, t) / bare step = {results[(given, opt, 1)] / results[(ours, opt, 1)]:.2f}x")
     if torch is None:
         print("\n(PyTorch is not installed: its rows are skipped. It is not a course dependency.)")
 

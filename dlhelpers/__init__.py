@@ -21,8 +21,9 @@ from .layers import (ELU, Affine, BatchNormalization, Dropout, LeakyReLU, ReLU, 
 from .network import MultiLayerNet
 from .optimizers import (SGD, AdaGrad, Adam, ExponentialDecay, Momentum, Nesterov, RMSprop,
                          StepDecay, make_optimizer)
+from .parallel import local_executor
 from .search import (SearchResult, Trial, coarse_to_fine, edge_report, grid_search, halving_vs_random,
-                     local_executor, narrow_ranges, random_search, run_trials, successive_halving)
+                     narrow_ranges, random_search, run_trials, successive_halving)
 from .spaces import Choice, IntUniform, LogUniform, Uniform
 from .training import Trainer, TrainingDiverged
 from .utils import shuffle_dataset, smooth_curve, train_val_split

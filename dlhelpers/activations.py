@@ -1,19 +1,20 @@
-"""The activation registry: one entry per name with its function, derivative, layer and matching init.
+"""The activation registry: one entry per name with its function, derivative and layer class.
 
-=============  ==============================  ===========================  =================
-name           f(x)                            f'(x)                        init (see
-                                                                            :mod:`.initializers`)
-=============  ==============================  ===========================  =================
-'sigmoid'      1 / (1 + exp(-x))               f(x) (1 - f(x))              'xavier'
-'tanh'         tanh(x)                         1 - tanh(x)^2                'xavier'
-'relu'         max(x, 0)                       1 if x > 0 else 0            'he'
-'leaky_relu'   x if x > 0 else a x (a = 0.01)  1 if x > 0 else a            'leaky_relu'
-'elu'          x if x > 0 else a (e^x - 1)     1 if x > 0 else a e^x        'he'
-=============  ==============================  ===========================  =================
+=============  ==============================  ===========================
+name           f(x)                            f'(x)
+=============  ==============================  ===========================
+'sigmoid'      1 / (1 + exp(-x))               f(x) (1 - f(x))
+'tanh'         tanh(x)                         1 - tanh(x)^2
+'relu'         max(x, 0)                       1 if x > 0 else 0
+'leaky_relu'   x if x > 0 else a x (a = 0.01)  1 if x > 0 else a
+'elu'          x if x > 0 else a (e^x - 1)     1 if x > 0 else a e^x
+=============  ==============================  ===========================
 
 At x = 0 the ReLU family's derivative is taken from the left (0 for ReLU, a for Leaky ReLU).
-The element-wise functions suit plots and small experiments; networks use the layer classes,
-whose ``backward`` computes the same derivative from what ``forward`` stored.
+The element-wise functions suit plots and small experiments; networks use the layer classes
+(:func:`make_activation` builds one by name), whose ``backward`` computes the same derivative
+from what ``forward`` stored. Which weight init goes with which activation is
+:mod:`dlhelpers.initializers`' table.
 """
 from dataclasses import dataclass
 from typing import Callable
@@ -21,7 +22,7 @@ from typing import Callable
 import numpy as np
 
 from .checks import check_array, check_range
-from .functions import elu, leaky_relu, relu, sigmoid, sigmoid_grad, tanh
+from .functions import LEAKY_RELU_SLOPE, elu, leaky_relu, relu, sigmoid, sigmoid_grad, tanh
 from .layers import ELU, LeakyReLU, ReLU, Sigmoid, Tanh
 
 
@@ -36,7 +37,7 @@ def relu_grad(x):
     return (x > 0).astype(x.dtype)
 
 
-def leaky_relu_grad(x, alpha=0.01):
+def leaky_relu_grad(x, alpha=LEAKY_RELU_SLOPE):
     """Derivative of Leaky ReLU at ``x``: 1 where x > 0, else ``alpha``."""
     x = check_array(x, "x")
     alpha = check_range(alpha, "alpha", 0, 1, high_open=True, hint="A typical slope is 0.01.")
@@ -62,23 +63,20 @@ class Activation:
         the output). Leaky ReLU and ELU take a keyword ``alpha``.
     layer : type
         The :mod:`dlhelpers.layers` class; ``layer()`` is a fresh layer with default settings.
-    init : str
-        Name of the weight-init scheme that suits this activation.
     """
     name: str
     function: Callable
     derivative: Callable
     layer: type
-    init: str
 
 
 #: name -> :class:`Activation`.
 ACTIVATIONS = {a.name: a for a in (
-    Activation("sigmoid", sigmoid, sigmoid_grad, Sigmoid, "xavier"),
-    Activation("tanh", tanh, tanh_grad, Tanh, "xavier"),
-    Activation("relu", relu, relu_grad, ReLU, "he"),
-    Activation("leaky_relu", leaky_relu, leaky_relu_grad, LeakyReLU, "leaky_relu"),
-    Activation("elu", elu, elu_grad, ELU, "he"),
+    Activation("sigmoid", sigmoid, sigmoid_grad, Sigmoid),
+    Activation("tanh", tanh, tanh_grad, Tanh),
+    Activation("relu", relu, relu_grad, ReLU),
+    Activation("leaky_relu", leaky_relu, leaky_relu_grad, LeakyReLU),
+    Activation("elu", elu, elu_grad, ELU),
 )}
 
 
@@ -96,3 +94,8 @@ def get_activation(name):
     if key not in ACTIVATIONS:
         raise ValueError(f"unknown activation {name!r}; choose one of {sorted(ACTIVATIONS)}")
     return ACTIVATIONS[key]
+
+
+def make_activation(name):
+    """A new activation layer by name (a :mod:`dlhelpers.layers` class with default settings)."""
+    return get_activation(name).layer()

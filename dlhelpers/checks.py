@@ -182,13 +182,6 @@ def check_array(x, name, *, ndim=None, min_ndim=0, allow_nan=False, allow_inf=Tr
     return arr
 
 
-def check_same_shape(a, b, name_a, name_b, hint=""):
-    """``a.shape == b.shape`` (no silent broadcasting)."""
-    if a.shape != b.shape:
-        raise ValueError(f"{name_a} has shape {a.shape} but {name_b} has shape {b.shape}; "
-                         f"they must match exactly (no broadcasting). {hint}".rstrip())
-
-
 # ---------------------------------------------------------------- labels
 def check_labels(t, n_samples, n_classes, name="t"):
     """Labels as (N,) class indices in [0, n_classes) or (N, n_classes) one-hot rows.
@@ -250,9 +243,3 @@ class CallOrderError(RuntimeError, ValueError):
     A RuntimeError (the state is wrong, not a value) that ``except ValueError`` also catches,
     like every other refusal of the public API.
     """
-
-
-def check_called(value, method, before):
-    """Raise if ``value`` is None: ``method`` was called before ``before`` ran."""
-    if value is None:
-        raise CallOrderError(f"{method} was called before {before}; run {before} on a batch first")

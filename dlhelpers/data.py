@@ -70,8 +70,8 @@ def cache_dir():
     """
     if os.environ.get(ENV_DATA_DIR) or not _installed_from_wheel():
         return data_dir()
-    import pooch
-    return Path(pooch.os_cache("dlhelpers"))
+    import platformdirs
+    return Path(platformdirs.user_cache_dir("dlhelpers"))
 
 
 def _restore_hint(folder):

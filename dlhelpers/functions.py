@@ -41,7 +41,12 @@ def tanh(x):
     return np.tanh(check_array(x, "x"))
 
 
-def leaky_relu(x, alpha=0.01):
+#: Leaky ReLU's default slope for x < 0: the one value the function, the layer, its derivative
+#: and the 'leaky_relu' weight init share.
+LEAKY_RELU_SLOPE = 0.01
+
+
+def leaky_relu(x, alpha=LEAKY_RELU_SLOPE):
     """x for x > 0, alpha * x otherwise; ``alpha`` in [0, 1)."""
     x = check_array(x, "x")
     alpha = check_range(alpha, "alpha", 0, 1, high_open=True, hint="A typical slope is 0.01.")

@@ -27,10 +27,8 @@ import numbers
 import numpy as np
 
 from .checks import check_float_dtype, check_int, check_number
+from .functions import LEAKY_RELU_SLOPE
 from .perturb import perturb_weights
-
-#: Slope of Leaky ReLU for x < 0, as in :class:`dlhelpers.layers.LeakyReLU`.
-LEAKY_RELU_SLOPE = 0.01
 
 #: name -> (distribution, formula, the activations it suits). The aliases 'sigmoid' and 'relu'
 #: (names of the activation a scheme goes with) are accepted wherever a scheme name is.

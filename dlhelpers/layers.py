@@ -16,11 +16,12 @@ import numpy as np
 
 from .checks import (FLOAT_DTYPES, check_array, check_bool, check_fraction, check_labels, check_number,
                      check_positive, check_range, check_rng)
-from .functions import _log_softmax
+from .functions import LEAKY_RELU_SLOPE, _log_softmax
 
 
 def _check_input(x, owner, name="x", min_ndim=1):
-    """O(1) check of a layer's input: a float32/float64 ndarray with at least ``min_ndim`` dims.
+    """O(1) check of a layer's input: a float32/float64 ndarray with at least ``min_ndim`` dims
+    and at least one sample.
 
     ``owner`` is the layer; its class name starts every message.
     """
@@ -35,6 +36,9 @@ def _check_input(x, owner, name="x", min_ndim=1):
         if x.ndim < min_ndim:
             raise ValueError(f"{layer}: {name} has shape {x.shape}; this layer takes at least "
                              f"{min_ndim} dimension(s) (N, ...)")
+    if x.ndim and x.shape[0] == 0:
+        raise ValueError(f"{type(owner).__name__}: {name} is empty (shape {x.shape}); pass a batch of "
+                         "at least one sample")
     return x
 
 
@@ -170,7 +174,7 @@ class ReLU(Layer):
 class LeakyReLU(Layer):
     """out = x for x > 0, alpha * x otherwise; the small slope keeps 'dead' units trainable."""
 
-    def __init__(self, alpha=0.01):
+    def __init__(self, alpha=LEAKY_RELU_SLOPE):
         super().__init__()
         self.alpha = check_range(alpha, "alpha", 0, 1, high_open=True, hint="A typical slope is 0.01.")
         self.slope = None
@@ -441,12 +445,6 @@ class SoftmaxWithLoss(Layer):
             dx = self.y - self.t
         dx *= dout / n
         return dx
-
-
-def make_activation(name):
-    """A new activation layer by name: see :data:`dlhelpers.activations.ACTIVATIONS`."""
-    from .activations import get_activation  # the registry imports this module's classes
-    return get_activation(name).layer()
 
 
 class LayerNormalization(Layer):

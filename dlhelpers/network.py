@@ -6,16 +6,16 @@ and SoftmaxWithLoss. Parameters are named W1, b1, gamma1, beta1, W2, ... and liv
 the network.
 """
 from collections import OrderedDict
+from math import prod
 
 import numpy as np
 
-from .activations import ACTIVATIONS
-from .checks import (CallOrderError, check_array, check_bool, check_dict, check_fraction, check_float_dtype,
-                     check_int, check_labels, check_positive, check_range, check_rng)
-from .gradcheck import numerical_gradient as _numerical_gradient
+from .activations import ACTIVATIONS, make_activation
+from .checks import (CallOrderError, check_array, check_bool, check_dict, check_fraction,
+                     check_float_dtype, check_int, check_labels, check_positive, check_range, check_rng)
+from .gradcheck import default_step, numerical_gradient as _numerical_gradient
 from .initializers import init_std, init_weights
-from .layers import Affine, BatchNormalization, Dropout, SoftmaxWithLoss, make_activation
-from .layers import LayerNormalization
+from .layers import Affine, BatchNormalization, Dropout, LayerNormalization, SoftmaxWithLoss
 
 #: The activation layer classes (what :meth:`MultiLayerNet.hidden_activations` collects).
 ACTIVATION_LAYERS = tuple(a.layer for a in ACTIVATIONS.values())
@@ -140,9 +140,12 @@ class MultiLayerNet:
 
     def _check_x(self, x):
         x = check_array(x, "x", allow_nan=True)  # kind and dtype; shape and values below
-        if x.ndim < 2 or int(np.prod(x.shape[1:])) != self.input_size:
+        if x.ndim < 2 or prod(x.shape[1:]) != self.input_size:
             raise ValueError(f"x has shape {x.shape}; this network takes (N, {self.input_size}) "
                              f"(one row of {self.input_size} features per sample)")
+        if x.shape[0] == 0:
+            raise ValueError(f"x is empty (shape {x.shape}); pass at least one sample, "
+                             f"an (N, {self.input_size}) array with N >= 1")
         if x.dtype != self.dtype:
             x = x.astype(self.dtype)
         if not np.isfinite(x).all():
@@ -208,10 +211,7 @@ class MultiLayerNet:
             own buffers, overwritten by the next call (what the Trainer uses, to save copies).
         """
         x, t = self._check_batch(x, t)
-        return self._gradient_of_checked(x, t, check_bool(copy, "copy"))
-
-    def _gradient_of_checked(self, x, t, copy=False):
-        """:meth:`gradient` on data already checked (the Trainer checks its data sets once)."""
+        copy = check_bool(copy, "copy")
         self._loss(x, t, True)
         return self._backward(copy)
 
@@ -248,7 +248,7 @@ class MultiLayerNet:
         """
         x, t = self._check_batch(x, t)
         if h is None:
-            h = 1e-5 if self.dtype == np.float64 else 1e-2
+            h = default_step(self.dtype)
         h = check_positive(h, "h", hint="(the finite-difference step, 1e-5 in float64)")
         dropouts = [layer for layer in self.layers.values() if isinstance(layer, Dropout)]
         for layer in dropouts:

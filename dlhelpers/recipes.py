@@ -11,10 +11,8 @@ from .checks import check_dict, check_fraction, check_int
 from .data import load_mnist_cached
 from .network import MultiLayerNet
 from .playground_result import PlaygroundResult
-from .plotting import plot_accuracy, plot_loss_curves
+from .plotting import DIVERGED_COLOR, draw_ghost, mark_diverged, plot_accuracy, plot_loss_curves  # noqa: F401
 from .training import Trainer
-
-DIVERGED_COLOR = "#b00020"
 
 
 def mnist_sample(n_train=1000, n_test=500):
@@ -99,22 +97,19 @@ def draw_training_run(run, values=None, previous=None, title=None):
     plot_accuracy(run.history, ax=ax_acc)
     if run.diverged:
         for ax in (ax_loss, ax_acc):
-            ax.text(0.5, 0.5, "diverged", transform=ax.transAxes, ha="center", va="center",
-                    color=DIVERGED_COLOR, fontsize=14, fontweight="bold")
+            mark_diverged(ax)
     if title:
         fig.suptitle(title)
     fig.tight_layout()
     return fig
 
 
-def _draw_ghost(history, ax_loss, ax_acc, color="#bbbbbb"):
-    """The previous run's curves, thin and grey, labelled 'previous'."""
+def _draw_ghost(history, ax_loss, ax_acc):
+    """The previous run's curves in the shared ghost style, labelled 'previous' once per axes."""
     losses = np.asarray(history["train_loss"], dtype=float)
     if len(losses):
-        ax_loss.plot(np.arange(len(losses)), losses, color=color, linewidth=1, alpha=0.6,
-                     label="previous", zorder=0)
+        draw_ghost(ax_loss, np.arange(len(losses)), losses)
     for key in ("train_acc", "test_acc"):
         if history.get(key):
-            ax_acc.plot(history[key], color=color, linewidth=1, alpha=0.6, zorder=0,
-                        label="previous" if key == "train_acc" else None)
-
+            draw_ghost(ax_acc, np.arange(len(history[key])), history[key],
+                       label="previous" if key == "train_acc" else None)

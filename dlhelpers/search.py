@@ -26,6 +26,9 @@ Every search works on a *trial function* that must conform to the following API:
 
 Example::
 
+    from dlhelpers.search import random_search
+    from dlhelpers.spaces import Choice, IntUniform, LogUniform, Uniform
+
     def trial(params, seed, epochs=10):
         net = MultiLayerNet(784, [100] * 6, 10, weight_decay_lambda=params["weight_decay_lambda"],
                             seed=seed)
@@ -38,7 +41,7 @@ Example::
     result = random_search(trial, space, n_trials=100)
     result.best(5)
 
-A plain ``(low, high)`` pair means :class:`LogUniform`, as in the book's searches.
+A plain ``(low, high)`` pair means :class:`dlhelpers.spaces.LogUniform`, as in the book's searches.
 """
 import itertools
 import math
@@ -50,20 +53,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .checks import check_callable, check_choice, check_dict, check_int, check_range
-from .spaces import (Choice, IntUniform, LogUniform, Uniform, _as_dimension, _as_space, _bounds,  # noqa: F401
-                     log_grid, sample_log_uniform, sample_space)
-from .parallel import (SerialExecutor, blas_thread_limit, check_sendable, default_executor,  # noqa: F401
-                       local_executor, resolve_executor, shutdown_default_executor, trial_rng,
-                       trial_seed)
+from .parallel import blas_thread_limit, check_sendable, resolve_executor, trial_rng, trial_seed
+from .spaces import Choice, IntUniform, LogUniform, Uniform, _as_dimension, _as_space
 
 __all__ = [
-    "LogUniform", "Uniform", "IntUniform", "Choice", "Trial", "SearchResult", "HalvingResult",
-    "run_trials", "random_search", "grid_search", "successive_halving", "halving_vs_random",
-    "sample_space", "sample_log_uniform", "log_grid", "narrow_ranges", "edge_report",
-    "coarse_to_fine",
-    # re-exported from dlhelpers.parallel
-    "SerialExecutor", "local_executor", "default_executor", "shutdown_default_executor",
-    "trial_seed", "trial_rng",
+    "Trial", "SearchResult", "HalvingResult", "run_trials", "random_search", "grid_search",
+    "successive_halving", "halving_vs_random", "narrow_ranges", "edge_report", "coarse_to_fine",
 ]
 
 

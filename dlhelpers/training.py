@@ -1,7 +1,8 @@
 """The Trainer: mini-batch training with history, progress bar, early stopping and a divergence stop.
 
-One step is :meth:`Trainer.train_step` (gather a batch, gradient, update, record), as in the
-book's ``common/trainer.py``; :meth:`Trainer.train` is a loop over it with per-epoch evaluation.
+One step is :meth:`Trainer.train_step` (a batch, its gradient, a divergence check, the update,
+the record), as in the book's ``common/trainer.py``; :meth:`Trainer.train` is a loop over it with
+per-epoch evaluation.
 """
 import math
 
@@ -10,9 +11,8 @@ import numpy as np
 from .checks import (CallOrderError, check_array, check_bool, check_callable, check_dict, check_int,
                      check_labels, check_positive, check_rng)
 from .early_stopping import EarlyStopping
-from .network import MultiLayerNet
 from .optimizers import make_optimizer
-from .parallel import blas_thread_limit  # noqa: F401  (the one BLAS limiter; kept importable here)
+from .parallel import blas_thread_limit
 
 
 class TrainingDiverged(RuntimeError):
@@ -209,40 +209,23 @@ class Trainer:
         t = check_labels(t, len(x), n_classes, name=t_name)
         return x, t
 
-    # history shortcuts with the book's names
-    @property
-    def train_loss_list(self):
-        return self.history["train_loss"]
-
-    @property
-    def train_acc_list(self):
-        return self.history["train_acc"]
-
-    @property
-    def test_acc_list(self):
-        return self.history["test_acc"]
-
     # ------------------------------------------------------------------ one step
-    def train_step(self, x_batch, t_batch):
-        """One step on one batch: gradient, divergence check, update, record; returns the loss.
+    def train_step(self, x_batch=None, t_batch=None):
+        """One step: a batch, its gradient, a divergence check, the update, the record; returns the loss.
 
-        The batch is checked here (shapes, labels, finite values). If the loss is NaN, infinite
-        or explodes (above max(100 x the first loss, 50)) the update is skipped, ``diverged`` and
-        ``stop_reason`` are set (or :class:`TrainingDiverged` raised) and the loss is returned.
+        Without arguments the batch is the next one of this epoch's shuffled training data (the
+        step :meth:`train` repeats); a batch passed in is checked first (shapes, labels, finite
+        values). If the loss is NaN, infinite or explodes (above max(100 x the first loss, 50))
+        the update is skipped and ``diverged`` and ``stop_reason`` are set (or
+        :class:`TrainingDiverged` is raised).
         """
         self._check_not_over("train_step")
-        x_batch, t_batch = self._checked(self.network, x_batch, t_batch, "batch", self._dtype)
-        return self._step(x_batch, t_batch)
-
-    def _step(self, x_batch, t_batch):
-        """:meth:`train_step` on a batch of checked data (what :meth:`train` calls)."""
-        net = self.network
-        if isinstance(net, MultiLayerNet) and "gradient" not in vars(net):
-            # The batch comes from data checked once (in __init__ or train_step): skip re-checking.
-            grads = net._gradient_of_checked(x_batch, t_batch, copy=False)
+        if x_batch is None and t_batch is None:
+            x_batch, t_batch = self._next_batch()
         else:
-            grads = net.gradient(x_batch, t_batch, copy=False)
-        loss = float(net.last_loss)
+            x_batch, t_batch = self._checked(self.network, x_batch, t_batch, "batch", self._dtype)
+        grads = self.network.gradient(x_batch, t_batch, copy=False)   # forward, loss, backward
+        loss = float(self.network.last_loss)
         self.iteration += 1
         self.history["train_loss"].append(loss)
         if self._first_loss is None:
@@ -251,7 +234,7 @@ class Trainer:
             self._stop_diverged(loss)
             return loss
         before = self._weights_before_update() if self.record_update_ratios else None
-        self.optimizer.update(net.params, grads)
+        self.optimizer.update(self.network.params, grads)
         if before is not None:
             self._record_update_ratios(before)
         return loss
@@ -266,8 +249,8 @@ class Trainer:
         return not math.isfinite(loss) or not math.isfinite(limit) or loss > limit
 
     def _next_batch(self):
-        """The next batch of the current epoch's permutation (a new permutation per epoch)."""
-        if self._order is None:
+        """The next batch of the current epoch's permutation (a new permutation once it is used up)."""
+        if self._order is None or self._batch_in_epoch == self.iter_per_epoch:
             self._start_epoch()
         i, b = self._batch_in_epoch, self.mini_batch_size
         idx = self._order[i * b:(i + 1) * b]
@@ -297,7 +280,7 @@ class Trainer:
                 self._evaluate()
                 self._watch_validation()
             while self.stop_reason is None and not done():
-                loss = self._step(*self._next_batch())
+                loss = self.train_step()
                 bar.update(1)
                 if self.diverged:
                     break

@@ -15,7 +15,7 @@ from dlhelpers.exercises import nb01
 from dlhelpers.experiments import backprop as bp, code_of
 from dlhelpers.figures import backprop as bp_figures
 from dlhelpers.gradcheck import check_layer_gradients, compare_gradients, numerical_gradient
-from dlhelpers.training import blas_thread_limit
+from dlhelpers.parallel import blas_thread_limit
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "01_loss_and_backprop.ipynb"
 

@@ -7,8 +7,9 @@ import pytest
 
 from dlhelpers.functions import one_hot, softmax
 from dlhelpers.gradcheck import check_layer_gradients, numerical_gradient, rel_error
+from dlhelpers.activations import make_activation
 from dlhelpers.layers import (ELU, Affine, BatchNormalization, Dropout, LeakyReLU, ReLU, Sigmoid,
-                              SoftmaxWithLoss, Tanh, make_activation)
+                              SoftmaxWithLoss, Tanh)
 
 TOL = 1e-7
 

@@ -1,13 +1,15 @@
 """dlhelpers.parallel: the one BLAS-thread limiter, executor building and per-trial seeds."""
+import ast
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import numpy as np
 import pytest
 from threadpoolctl import threadpool_info, threadpool_limits
 
-from dlhelpers import parallel, training
-from dlhelpers.experiments import init_activations, mnist_compare
+import dlhelpers
+from dlhelpers import parallel
 
 
 def blas_threads():
@@ -16,10 +18,16 @@ def blas_threads():
     return max(counts)
 
 
-def test_the_package_has_one_blas_limiter():
-    assert training.blas_thread_limit is parallel.blas_thread_limit
-    assert init_activations.blas_thread_limit is parallel.blas_thread_limit
-    assert mnist_compare.blas_thread_limit is parallel.blas_thread_limit
+def test_the_core_has_one_blas_limiter():
+    """Only dlhelpers.parallel talks to threadpoolctl; the core modules limit BLAS through it."""
+    package = Path(dlhelpers.__file__).parent
+    for module in sorted(package.glob("*.py")):
+        if module.name == "parallel.py":
+            continue
+        imported = {alias.name.split(".")[0] for node in ast.walk(ast.parse(module.read_text()))
+                    if isinstance(node, (ast.Import, ast.ImportFrom))
+                    for alias in (node.names if isinstance(node, ast.Import) else [ast.alias(node.module or "")])}
+        assert "threadpoolctl" not in imported, f"{module.name} limits BLAS itself; use parallel.blas_thread_limit"
 
 
 def test_the_limit_is_shared_by_nested_and_concurrent_users_and_restored_at_the_end():

@@ -7,12 +7,27 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from dlhelpers import search
-from dlhelpers.experiments.search_demos import mnist_trial
+from dlhelpers import parallel, search, spaces
+from dlhelpers.data import load_mnist_cached
+from dlhelpers.network import MultiLayerNet
+from dlhelpers.training import Trainer
+from dlhelpers.utils import train_val_split
 
 RANGES = {"lr": (1e-4, 1e-1), "weight_decay_lambda": (1e-8, 1e-4)}
-# A real but tiny training run: 160 train / 40 validation samples, 2 epochs of a 784-20-20-10 net.
-TINY_TRIAL = functools.partial(mnist_trial, n_samples=200, epochs=2, hidden_size_list=(20, 20))
+
+
+def tiny_trial(params, seed, epochs=2):
+    """A real but tiny training run, scored by validation accuracy: 160 training / 40 validation
+    images of the bundled sample, a 784-20-20-10 net, SGD with batches of 40 for ``epochs`` epochs."""
+    (x, t), _ = load_mnist_cached()
+    (x_train, t_train), (x_val, t_val) = train_val_split(x[:200], t[:200], 0.2, rng=0)
+    net = MultiLayerNet(784, [20, 20], 10, weight_decay_lambda=params["weight_decay_lambda"], seed=seed)
+    trainer = Trainer(net, x_train, t_train, x_val=x_val, t_val=t_val, epochs=epochs, mini_batch_size=40,
+                      optimizer_param={"lr": params["lr"]}, seed=seed, verbose=False, progress=False)
+    history = trainer.train()
+    return {"score": history["val_acc"][-1], "val_acc": history["val_acc"], "train_loss": history["train_loss"]}
+
+
 
 
 def quadratic(params, seed):
@@ -34,7 +49,7 @@ def failing(params, seed):
 
 @pytest.fixture(scope="module")
 def pool():
-    with search.local_executor(max_workers=2) as executor:
+    with parallel.local_executor(max_workers=2) as executor:
         yield executor
 
 
@@ -53,7 +68,7 @@ def test_trials_are_seeded_by_index_so_more_trials_keep_the_first_ones():
     assert few.trials == many.trials[:5]
     other = search.random_search(quadratic, RANGES, 5, seed=8, executor="serial", progress=False)
     assert [t.params for t in other] != [t.params for t in few]
-    seeds = {search.trial_seed(7, i, stage) for i in range(50) for stage in range(3)}
+    seeds = {parallel.trial_seed(7, i, stage) for i in range(50) for stage in range(3)}
     assert len(seeds) == 150
 
 
@@ -71,7 +86,7 @@ def test_grid_search_runs_every_combination_first_name_slowest():
     assert len(result) == 6 and result.kind == "grid"
     assert [t.params["lr"] for t in result] == [1e-3] * 3 + [1e-2] * 3
     assert result.best_trial.params["lr"] == 1e-2
-    assert search.log_grid(1e-6, 1e-2, 5) == pytest.approx([1e-6, 1e-5, 1e-4, 1e-3, 1e-2])
+    assert spaces.log_grid(1e-6, 1e-2, 5) == pytest.approx([1e-6, 1e-5, 1e-4, 1e-3, 1e-2])
 
 
 def test_narrow_ranges_spans_the_best_trials_and_moves_past_an_edge():
@@ -119,21 +134,21 @@ def test_a_failing_trial_names_itself():
 
 def test_local_processes_give_the_same_results_as_a_serial_run(pool):
     assert pool.start_method in ("forkserver", "spawn") and pool.n_workers == 2
-    serial = search.random_search(TINY_TRIAL, RANGES, 6, seed=11, executor="serial", progress=False)
-    parallel = search.random_search(TINY_TRIAL, RANGES, 6, seed=11, executor=pool, progress=False)
-    assert parallel == serial
-    assert parallel.trials[0].result["train_loss"] == serial.trials[0].result["train_loss"]
+    serial = search.random_search(tiny_trial, RANGES, 6, seed=11, executor="serial", progress=False)
+    on_pool = search.random_search(tiny_trial, RANGES, 6, seed=11, executor=pool, progress=False)
+    assert on_pool == serial
+    assert on_pool.trials[0].result["train_loss"] == serial.trials[0].result["train_loss"]
     assert len(set(serial.scores)) > 1  # the trials really differ
 
 
 def test_dask_cluster_gives_the_same_results_as_local_processes(pool):
     distributed = pytest.importorskip(
         "distributed", reason="dask.distributed is an optional extra: pip install dlhelpers[cluster]")
-    local = search.random_search(TINY_TRIAL, RANGES, 6, seed=11, executor=pool, progress=False)
+    local = search.random_search(tiny_trial, RANGES, 6, seed=11, executor=pool, progress=False)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, protocol="tcp",
                                   host="127.0.0.1", dashboard_address=None) as cluster, \
             distributed.Client(cluster) as client:
-        on_dask = search.random_search(TINY_TRIAL, RANGES, 6, seed=11, executor=client.get_executor(),
+        on_dask = search.random_search(tiny_trial, RANGES, 6, seed=11, executor=client.get_executor(),
                                        progress=False)
     assert on_dask == local
 
@@ -176,16 +191,16 @@ def test_a_plain_pair_is_log_uniform_and_draws_what_the_first_edition_drew():
     ranges = {"lr": (1e-6, 1e-2), "weight_decay_lambda": (1e-8, 1e-4)}
     rng = np.random.default_rng(5)
     expected = {"lr": 10.0 ** rng.uniform(-6, -2), "weight_decay_lambda": 10.0 ** rng.uniform(-8, -4)}
-    assert search.sample_space(np.random.default_rng(5), ranges) == expected
-    assert search.sample_log_uniform(np.random.default_rng(5), ranges) == expected
-    typed = {"lr": search.LogUniform(1e-6, 1e-2), "weight_decay_lambda": search.LogUniform(1e-8, 1e-4)}
-    assert search.sample_space(np.random.default_rng(5), typed) == expected
-    assert search.LogUniform(1e-6, 1e-2) == (1e-6, 1e-2)
+    assert spaces.sample_space(np.random.default_rng(5), ranges) == expected
+    assert spaces.sample_log_uniform(np.random.default_rng(5), ranges) == expected
+    typed = {"lr": spaces.LogUniform(1e-6, 1e-2), "weight_decay_lambda": spaces.LogUniform(1e-8, 1e-4)}
+    assert spaces.sample_space(np.random.default_rng(5), typed) == expected
+    assert spaces.LogUniform(1e-6, 1e-2) == (1e-6, 1e-2)
 
 
 def test_uniform_integer_and_choice_spaces_keep_their_types_and_ranges():
-    space = {"dropout_ratio": search.Uniform(0.0, 0.5), "width": search.IntUniform(20, 22),
-             "weight_init_std": search.Choice(["he", "xavier", 0.01])}
+    space = {"dropout_ratio": spaces.Uniform(0.0, 0.5), "width": spaces.IntUniform(20, 22),
+             "weight_init_std": spaces.Choice(["he", "xavier", 0.01])}
     result = search.random_search(record, space, 300, seed=1, executor="serial", progress=False)
     drop = result.values("dropout_ratio")
     assert drop.min() >= 0 and drop.max() <= 0.5 and abs(drop.mean() - 0.25) < 0.03  # linear, not log
@@ -204,9 +219,9 @@ def test_grid_search_keeps_value_types_so_the_network_accepts_them():
         [("he", 50), ("he", 20), (0.01, 50), (0.01, 20)]
     assert type(result.trials[0].params["weight_init_std"]) is str
     assert type(result.trials[0].params["width"]) is int
-    assert result.ranges["width"] == (20, 50) and result.ranges["weight_init_std"] == search.Choice(["he", 0.01])
+    assert result.ranges["width"] == (20, 50) and result.ranges["weight_init_std"] == spaces.Choice(["he", 0.01])
     with_zero = search.grid_search(record, {"dropout_ratio": [0.0, 0.25]}, executor="serial", progress=False)
-    assert type(with_zero.ranges["dropout_ratio"]) is search.Uniform
+    assert type(with_zero.ranges["dropout_ratio"]) is spaces.Uniform
     assert search.edge_report(with_zero) == {"dropout_ratio": "low edge"}   # ties: the first wins
     # He init for 784 inputs: std sqrt(2/784) = 0.0505; the fixed std is 0.01
     assert result.trials[0].score == pytest.approx(math.sqrt(2 / 784), rel=0.05)
@@ -226,16 +241,16 @@ def test_mode_min_ranks_the_lowest_score_first_everywhere():
 
 
 def test_narrow_ranges_keeps_linear_ranges_inside_their_limits():
-    space = {"lr": (1e-6, 1e-2), "dropout_ratio": search.Uniform(0.0, 0.5),
-             "width": search.IntUniform(10, 100), "weight_init_std": search.Choice(["he", "xavier"])}
+    space = {"lr": (1e-6, 1e-2), "dropout_ratio": spaces.Uniform(0.0, 0.5),
+             "width": spaces.IntUniform(10, 100), "weight_init_std": spaces.Choice(["he", "xavier"])}
     coarse = search.random_search(quadratic, space, 40, seed=0, executor="serial", progress=False)
     new = search.narrow_ranges(coarse, top_k=5, margin=0.1)
-    assert isinstance(new["dropout_ratio"], search.Uniform) and isinstance(new["width"], search.IntUniform)
+    assert isinstance(new["dropout_ratio"], spaces.Uniform) and isinstance(new["width"], spaces.IntUniform)
     assert 0.0 <= new["dropout_ratio"].low <= new["dropout_ratio"].high <= 0.5
     best = [t.params["dropout_ratio"] for t in coarse.best(5)]
     assert new["dropout_ratio"] == pytest.approx((max(0.0, min(best) - 0.05), min(0.5, max(best) + 0.05)))
     assert 10 <= new["width"].low <= new["width"].high <= 100
-    assert new["weight_init_std"] == search.Choice(["he", "xavier"])
+    assert new["weight_init_std"] == spaces.Choice(["he", "xavier"])
     assert new["lr"][1] > 1e-2   # log range: moved past the high edge as before
     assert set(search.edge_report(coarse)) == {"lr", "dropout_ratio", "width"}
 
@@ -246,7 +261,7 @@ def test_a_trial_run_later_with_an_index_gets_that_trials_seed():
     all_six = search.run_trials(quadratic, params, seed=4, executor="serial", progress=False)
     (late,) = search.run_trials(quadratic, params[5:], seed=4, indices=[5], executor="serial",
                                 progress=False)
-    assert late == all_six[5] and late.seed == search.trial_seed(4, 5)
+    assert late == all_six[5] and late.seed == parallel.trial_seed(4, 5)
 
 
 # ----------------------------------------------------------------------------- successive halving
@@ -298,9 +313,9 @@ def test_halving_vs_random_spends_at_most_the_same_epochs():
 
 
 def test_halving_is_reproducible_on_processes_and_on_dask(pool):
-    serial = search.successive_halving(TINY_TRIAL, RANGES, 6, min_epochs=1, max_epochs=2, eta=2,
+    serial = search.successive_halving(tiny_trial, RANGES, 6, min_epochs=1, max_epochs=2, eta=2,
                                        seed=3, executor="serial", progress=False)
-    on_pool = search.successive_halving(TINY_TRIAL, RANGES, 6, min_epochs=1, max_epochs=2, eta=2,
+    on_pool = search.successive_halving(tiny_trial, RANGES, 6, min_epochs=1, max_epochs=2, eta=2,
                                         seed=3, executor=pool, progress=False)
     assert on_pool.rungs == serial.rungs and len(serial.rungs[1]) == 3
     assert len(serial.rungs[1].trials[0].result["val_acc"]) == 3   # epoch 0 plus the 2-epoch budget
@@ -309,7 +324,7 @@ def test_halving_is_reproducible_on_processes_and_on_dask(pool):
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, protocol="tcp",
                                   host="127.0.0.1", dashboard_address=None) as cluster, \
             distributed.Client(cluster) as client:
-        on_dask = search.successive_halving(TINY_TRIAL, RANGES, 6, min_epochs=1, max_epochs=2, eta=2,
+        on_dask = search.successive_halving(tiny_trial, RANGES, 6, min_epochs=1, max_epochs=2, eta=2,
                                             seed=3, executor=client.get_executor(), progress=False)
     assert on_dask.rungs == on_pool.rungs
 
@@ -350,10 +365,10 @@ def _bad_second(value, params, seed):
     (lambda: search.random_search(quadratic, RANGES, 3, mode="best"), ValueError, "mode"),
     (lambda: search.random_search(quadratic, RANGES, 3, executor="dask"), TypeError, "executor"),
     (lambda: search.random_search(quadratic, RANGES, 3, seed=-1), ValueError, "seed"),
-    (lambda: search.Uniform(float("nan"), 1), ValueError, "finite"),
-    (lambda: search.IntUniform(1, 5.5), TypeError, "ints"),
-    (lambda: search.Choice([]), ValueError, "empty"),
-    (lambda: search.Choice("he"), TypeError, "list"),
+    (lambda: spaces.Uniform(float("nan"), 1), ValueError, "finite"),
+    (lambda: spaces.IntUniform(1, 5.5), TypeError, "ints"),
+    (lambda: spaces.Choice([]), ValueError, "empty"),
+    (lambda: spaces.Choice("he"), TypeError, "list"),
     (lambda: search.grid_search(quadratic, {}), ValueError, "grid is empty"),
     (lambda: search.grid_search(quadratic, {"lr": []}), ValueError, r"grid\['lr'\] is empty"),
     (lambda: search.grid_search(quadratic, {"lr": 0.1}), TypeError, r"grid\['lr'\].*list"),
@@ -388,71 +403,3 @@ def test_bad_narrowing_arguments_are_named():
         search.narrow_ranges(coarse, names=["dropout"])
     with pytest.raises(ValueError, match="fraction"):
         search.edge_report(coarse, fraction=0.7)
-
-
-# ----------------------------------------------------------------------------- notebook 06's helpers
-from dlhelpers.experiments import search_demos as demos  # noqa: E402
-
-
-def test_search_data_comes_from_the_one_mnist_cache(monkeypatch):
-    from dlhelpers import data
-    calls = []
-
-    def counting(**kwargs):
-        calls.append(kwargs)
-        return data.load_mnist_cached(**kwargs)
-
-    monkeypatch.setattr(demos, "load_mnist_cached", counting)
-    (x1, t1), (xv1, _) = demos.search_data(200)
-    (x2, _), _ = demos.search_data(200)
-    assert len(calls) == 2 and x1.shape == (160, 784) and xv1.shape == (40, 784)
-    assert np.array_equal(x1, x2)   # the split is seeded, so every call (and process) agrees
-    with pytest.raises(ValueError, match="n_samples"):
-        demos.search_data(0)
-
-
-def test_the_trial_uses_the_core_parameter_names():
-    assert set(demos.BOOK_RANGES) == {"lr", "weight_decay_lambda"}
-    with pytest.raises(ValueError, match="'weight_decay' is now 'weight_decay_lambda'"):
-        demos.mnist_trial({"lr": 0.1, "weight_decay": 1e-6}, 0, n_samples=50, epochs=1)
-    with pytest.raises(ValueError, match="'lr'"):
-        demos.mnist_trial({"weight_decay_lambda": 1e-6}, 0, n_samples=50, epochs=1)
-    out = demos.mnist_trial({"lr": 0.1, "weight_decay_lambda": 1e-6, "dropout_ratio": 0.2}, 0,
-                            n_samples=50, epochs=2, hidden_size_list=(10,), mini_batch_size=20)
-    assert len(out["val_acc"]) == 3 and len(out["train_loss"]) == 2 * 2   # 40 samples / 20 per batch
-
-
-def test_the_search_scatter_legend_sits_outside_the_points_framed_and_readable():
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    result = search.random_search(record, {"lr": (1e-6, 1e-2), "weight_decay_lambda": (1e-8, 1e-4)},
-                                  20, executor="serial", progress=False)
-    (pick,) = search.run_trials(record, [{"lr": 1e-2, "weight_decay_lambda": 1e-4, "score": 0.5}],
-                                indices=[20], executor="serial", progress=False)
-    from dlhelpers.figures.search_demos import draw_search_scatter
-    ax = draw_search_scatter([result], pick=pick)
-    fig = ax.figure
-    fig.canvas.draw()
-    legend = ax.get_legend()
-    box, area = legend.get_window_extent(), ax.get_window_extent()
-    assert box.y0 >= area.y1 - 1   # above the plotting area: covers no trial and not the star
-    assert legend.get_frame_on() and min(t.get_fontsize() for t in legend.get_texts()) >= 9
-    title = ax.title.get_window_extent()
-    assert title.y0 >= box.y1 - 1   # and the title is not drawn over it
-    plt.close(fig)
-
-
-def test_the_halving_demo_compares_at_equal_epochs_and_draws_clear_of_the_data():
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    out = demos.halving_vs_random_demo(n_trials=9, max_epochs=3, eta=3, executor="serial")
-    assert out["halving_epochs"] == 9 * 1 + 3 * 3 == out["random_epochs"]
-    assert [len(r) for r in out["halving"].rungs] == [9, 3] and len(out["random"]) == 6
-    assert all(len(t.result["val_acc"]) == 4 for t in out["random"])   # epoch 0 + 3 epochs
-    from dlhelpers.figures.search_demos import draw_halving_vs_random
-    ax = draw_halving_vs_random(out)
-    ax.figure.canvas.draw()
-    assert ax.get_legend().get_window_extent().x0 >= ax.get_window_extent().x1
-    plt.close(ax.figure)

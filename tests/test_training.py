@@ -5,7 +5,9 @@ import pytest
 
 from dlhelpers.early_stopping import EarlyStopping, early_stop_epoch
 from dlhelpers.network import MultiLayerNet
+from dlhelpers import training
 from dlhelpers.optimizers import StepDecay
+from dlhelpers.parallel import blas_thread_limit
 from dlhelpers.training import Trainer, TrainingDiverged
 
 
@@ -58,8 +60,6 @@ def test_history_lengths_and_learning(mnist_sample):
     assert history["lr"] == [0.1, 0.1, 0.1]
     assert history["val_acc"] == [] and history["update_ratio"] == {}
     assert trainer.stop_reason is None and not trainer.diverged
-    assert trainer.train_loss_list is history["train_loss"]  # the book's names
-    assert trainer.train_acc_list is history["train_acc"] and trainer.test_acc_list is history["test_acc"]
     assert all(0 <= a <= 1 for a in history["train_acc"])
     assert np.mean(history["train_loss"][-6:]) < np.mean(history["train_loss"][:3])
     assert history["train_acc"][-1] > history["train_acc"][0] + 0.2
@@ -113,19 +113,6 @@ def test_a_positional_fourth_argument_is_refused(mnist_sample):
     net = MultiLayerNet(784, [10], 10, seed=0)
     with pytest.raises(TypeError, match="by keyword.*x_val=x_val"):
         Trainer(net, x[:100], t[:100], x[100:200], t[100:200], progress=False)
-
-
-def test_babysitting_runs_record_a_validation_curve():
-    """Notebook 06's babysitting figure plots history['val_acc']: the validation data must go there."""
-    pytest.importorskip("matplotlib")  # absent where mutation testing runs
-    from dlhelpers.experiments import babysitting
-    from dlhelpers.experiments.search_demos import search_data
-    trainer = babysitting.overfit_tiny_subset(n=20, epochs=3)
-    _, (x_val, t_val) = search_data()
-    assert len(trainer.history["val_acc"]) == 3 + 1
-    assert trainer.history["test_acc"] == []
-    assert np.array_equal(trainer.x_val, x_val) and np.array_equal(trainer.t_val, t_val)
-    assert trainer.history["val_acc"][-1] == trainer.network.accuracy(x_val, t_val)
 
 
 def test_divergence_stops_cleanly_with_a_message(mnist_sample, capsys):
@@ -337,6 +324,31 @@ def test_train_step_is_the_book_step(mnist_sample):
     loss = trainer.train_step(x[:50], t[:50])
     assert trainer.iteration == 1 and trainer.history["train_loss"] == [loss]
     assert not np.array_equal(before["W1"], trainer.network.params["W1"])
+
+
+def test_train_step_without_a_batch_is_the_step_train_repeats(mnist_sample):
+    by_train, by_steps = make_trainer(mnist_sample, epochs=1), make_trainer(mnist_sample, epochs=1)
+    by_train.train()
+    with blas_thread_limit(1):   # as train() does: the same arithmetic
+        losses = [by_steps.train_step() for _ in range(by_steps.iter_per_epoch + 2)]  # past the epoch's end
+    assert losses[:by_steps.iter_per_epoch] == by_train.history["train_loss"]
+    assert by_steps.history["lr"] == [0.1, 0.1]   # a used-up permutation is followed by a fresh one
+    with blas_thread_limit(1):
+        by_train.train_step(), by_train.train_step()
+    assert by_steps.history["train_loss"] == by_train.history["train_loss"]
+    for key, value in by_train.network.params.items():
+        np.testing.assert_array_equal(by_steps.network.params[key], value)
+
+
+def test_train_step_shows_the_whole_step():
+    """What notebook 01 prints is the step itself: no private step, no special network class."""
+    import inspect
+    source = inspect.getsource(Trainer.train_step)
+    for part in ("self.network.gradient(", "self._loss_diverged(loss)", "self.optimizer.update(",
+                 'self.history["train_loss"].append(loss)'):
+        assert part in source
+    assert "_step(" not in source.replace("train_step(", "") and "MultiLayerNet" not in source
+    assert "network import" not in inspect.getsource(training)   # the Trainer knows only the API
 
 
 @pytest.mark.parametrize("kwargs, message", [

@@ -4,7 +4,8 @@ import pytest
 
 from dlhelpers.functions import cross_entropy_error, mean_squared_error
 from dlhelpers.initializers import init_std
-from dlhelpers.layers import BatchNormalization, Dropout, SoftmaxWithLoss, make_activation
+from dlhelpers.activations import make_activation
+from dlhelpers.layers import BatchNormalization, Dropout, SoftmaxWithLoss
 from dlhelpers.network import MultiLayerNet
 from dlhelpers.optimizers import (SGD, AdaGrad, Adam, ExponentialDecay, Momentum, Nesterov,
                                   RMSprop, StepDecay, make_optimizer)
@@ -233,9 +234,43 @@ def test_network_refuses_labels_that_gave_a_perfect_score(net, batch, labels, me
             call(x, labels)
 
 
-def test_empty_batch_is_refused_not_divided_by_zero(net):
+def test_empty_input_is_refused_by_name_not_divided_by_zero(net):
+    empty = np.zeros((0, 784), np.float32)
+    message = r"x is empty \(shape \(0, 784\)\); pass at least one sample, an \(N, 784\) array"
+    for call in (lambda: net.predict(empty), lambda: net.accuracy(empty, np.zeros(0, int)),
+                 lambda: net.loss(empty, np.zeros(0, int)), lambda: net.gradient(empty, np.zeros(0, int)),
+                 lambda: net.hidden_activations(empty)):
+        with pytest.raises(ValueError, match=message):
+            call()
     with pytest.raises(ValueError, match=r"t is empty \(shape \(0,\)\)"):
-        net.accuracy(np.zeros((0, 784), np.float32), np.zeros(0, int))
+        net.accuracy(np.zeros((1, 784), np.float32), np.zeros(0, int))
     from dlhelpers.functions import one_hot
     with pytest.raises(ValueError, match=r"t holds labels from -1 to -1, but there are only 10 classes"):
         one_hot(np.array([-1]))
+
+
+def test_the_finite_check_refuses_nan_and_inf_but_not_large_finite_values(net):
+    from dlhelpers.checks import check_array
+    x = np.zeros((3, 784), np.float32)
+    for bad in (np.nan, np.inf, -np.inf):
+        y = x.copy()
+        y[1, 7] = bad
+        with pytest.raises(ValueError, match="x contains 1 NaN or infinite values"):
+            net.predict(y)
+    large = np.full((3, 784), 1e20, np.float32)
+    assert check_array(large, "x", allow_inf=False) is large
+    with np.errstate(over="ignore", invalid="ignore"):
+        assert net.predict(large).shape == (3, 10)
+
+
+def test_every_layer_refuses_an_empty_batch_by_name():
+    from dlhelpers.layers import ELU, Affine, LeakyReLU, ReLU, Sigmoid, Tanh
+    empty = np.zeros((0, 4), np.float32)
+    layers = [Affine(np.ones((4, 3), np.float32), np.zeros(3, np.float32)), ReLU(), Sigmoid(), Tanh(),
+              LeakyReLU(), ELU(), BatchNormalization(np.ones(4, np.float32), np.zeros(4, np.float32)),
+              Dropout(0.5, rng=0)]
+    for layer in layers:
+        with pytest.raises(ValueError, match=rf"{type(layer).__name__}: x is empty \(shape \(0, 4\)\)"):
+            layer.forward(empty, True)
+    with pytest.raises(ValueError, match=r"SoftmaxWithLoss: x is empty"):
+        SoftmaxWithLoss().forward(empty, np.zeros(0, int))
