@@ -17,6 +17,7 @@ same seed (:func:`paired_gains`, :func:`gain_summary`). Runs are independent, so
 import numpy as np
 
 from .. import search
+from ..parallel import blas_thread_limit
 from ..data import load_mnist_cached as _mnist
 from ..functions import cross_entropy_error, softmax
 from ..early_stopping import EarlyStopping, early_stop_epoch
@@ -155,10 +156,11 @@ def overfit_trial(params, seed=None):
     n = int(p["n_train"])
     net = make_net(p)
     curves = bool(p["curves"]) or p["patience"] is not None
-    h = train_sgd(net, x[:n], t[:n], epochs=int(p["epochs"]), lr=float(p["lr"]),
-                  mini_batch_size=int(p["mini_batch_size"]), seed=int(p["seed"]),
-                  x_val=x_val if curves else None, t_val=t_val if curves else None,
-                  x_test=xt if curves else None, t_test=tt if curves else None, patience=p["patience"])
+    with blas_thread_limit(1):  # one BLAS thread: the same numbers in a worker, in the notebook and in the Trainer
+        h = train_sgd(net, x[:n], t[:n], epochs=int(p["epochs"]), lr=float(p["lr"]),
+                      mini_batch_size=int(p["mini_batch_size"]), seed=int(p["seed"]),
+                      x_val=x_val if curves else None, t_val=t_val if curves else None,
+                      x_test=xt if curves else None, t_test=tt if curves else None, patience=p["patience"])
     weight_sq = float(sum(np.sum(layer.params["W"].astype(np.float64) ** 2)
                           for layer in net.layers.values() if isinstance(layer, Affine)))
     result = {**h, "final_train_acc": float(net.accuracy(x[:n], t[:n])),
