@@ -68,6 +68,8 @@ def train_sgd(net, x_train, t_train, *, epochs, lr, mini_batch_size, seed,
               x_val=None, t_val=None, x_test=None, t_test=None, patience=None):
     """Plain mini-batch SGD, written out: the loop behind every run of notebook 05.
 
+    Shown in: notebook 05, section 1.
+
     Each epoch visits a fresh permutation in ``len(x_train) // mini_batch_size`` batches (the
     Trainer's order: same seed, same batches, same numbers). ``net.gradient`` is backprop of the
     loss INCLUDING the weight-decay term, so the decay is in ``grads``. Accuracies are measured
@@ -363,6 +365,8 @@ def early_stopping_gains(results, seeds=SEEDS, patience=10, baseline="no regular
 # ----------------------------------------------------------------------------- dropout mechanics
 def dropout_forms_demo(ratio=0.5, n_units=16, n_passes=4, n_masks=20000, n_wide=10000, seed=0):
     """The two dropout forms of :class:`dlhelpers.layers.Dropout` on the same input.
+
+    Shown in: notebook 05, section 3.
 
     Returns a dict with 'x' (1, n_units) = 1.0 ... 2.0; per form ('book', 'inverted'):
     'passes_<form>' (n_passes training outputs, each with its own random mask), 'mean_<form>'
