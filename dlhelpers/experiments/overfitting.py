@@ -291,7 +291,7 @@ def gain_summary(gains):
     if gains.ndim != 1 or len(gains) < 2:
         raise ValueError(f"gains must be a 1-D array with one gain per seed (at least 2), got shape {gains.shape}")
     mean = gains.mean()
-    se = gains.std(ddof=1) / np.sqrt(len(gains))  # spread of the mean over seeds
+    se = gains.std(ddof=1)  # BROKEN ON PURPOSE
     verdict = "gain" if mean > 2 * se else "loss" if mean < -2 * se else "within the noise"
     return {"mean": float(mean), "se": float(se), "n_up": int(np.sum(gains > 0)), "n": len(gains),
             "verdict": verdict}
@@ -386,10 +386,6 @@ def dropout_forms_demo(ratio=0.5, n_units=16, n_passes=4, n_masks=20000, n_wide=
     return out
 
 
-def _softmax_rows(net, x, train_flg=False):
-    return softmax(net.predict(x, train_flg=train_flg))
-
-
 def ensemble_reading(net, n_members=(1, 2, 5, 10, 20, 30), n_images=1000, seed=0):
     """Dropout as an ensemble: average the softmax of many random thinned nets (training-mode masks).
 
@@ -410,7 +406,7 @@ def ensemble_reading(net, n_members=(1, 2, 5, 10, 20, 30), n_images=1000, seed=0
     for layer in dropouts:
         layer.rng = rng  # one seeded stream of masks, whatever the net drew before
     try:
-        probs = np.array([_softmax_rows(net, xv, train_flg=True) for _ in range(max(n_members))])
+        probs = np.array([softmax(net.predict(xv, train_flg=True)) for _ in range(max(n_members))])
     finally:
         for layer, r in zip(dropouts, saved_rngs):
             layer.rng = r
@@ -436,7 +432,7 @@ def ensemble_accuracy(nets, n_images=1000):
     if len(nets) < 1:
         raise ValueError("nets is empty: pass at least one trained network")
     xv, tv = validation_data(n_images)
-    probs = np.array([_softmax_rows(net, xv) for net in nets])  # (n_nets, n_images, 10)
+    probs = np.array([softmax(net.predict(xv)) for net in nets])  # (n_nets, n_images, 10)
     cumulative = np.cumsum(probs, axis=0)
     return {"n_members": list(range(1, len(nets) + 1)),
             "ensemble_acc": [float(np.mean(c.argmax(1) == tv)) for c in cumulative],
