@@ -291,7 +291,7 @@ def gain_summary(gains):
     if gains.ndim != 1 or len(gains) < 2:
         raise ValueError(f"gains must be a 1-D array with one gain per seed (at least 2), got shape {gains.shape}")
     mean = gains.mean()
-    se = gains.std(ddof=1)  # BROKEN ON PURPOSE
+    se = gains.std(ddof=1) / np.sqrt(len(gains))  # spread of the mean over seeds
     verdict = "gain" if mean > 2 * se else "loss" if mean < -2 * se else "within the noise"
     return {"mean": float(mean), "se": float(se), "n_up": int(np.sum(gains > 0)), "n": len(gains),
             "verdict": verdict}
