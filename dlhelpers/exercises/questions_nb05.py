@@ -35,10 +35,10 @@ QUESTIONS = [
      "errors are strongly correlated and averaging them adds little beyond the test-mode pass. "
      "Independently trained nets start from different weights and see batches in different orders, so "
      "they make more different mistakes, and averaging cancels more of them (at 8 times the cost)."),
-    ("Early stopping's restored weights scored higher on validation than the end of the run, but not "
-     "on test. Which of the two numbers should you trust, and why?",
-     "The test number. The stopping epoch was chosen as the best on the validation images, so their "
-     "score at that epoch is optimistic (a maximum over many noisy epochs). The test images played no "
-     "part in the choice, so they measure what the choice is worth: here, nothing beyond the saved "
-     "training time."),
+    ("Early stopping keeps the weights of the epoch with the best validation accuracy. Why is that "
+     "epoch's validation accuracy an optimistic estimate, and which number tells you what stopping was worth?",
+     "The epoch was chosen as the best of many noisy epochs on those very validation images, so their "
+     "score there is biased upwards (a maximum of noisy values). The test images played no part in the "
+     "choice, so their accuracy measures what the choice is worth: in this notebook, nothing beyond the "
+     "training time saved."),
 ]
