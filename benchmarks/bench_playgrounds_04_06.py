@@ -14,10 +14,10 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), os.pardir))
 
 from dlhelpers import parallel, search  # noqa: E402
-from dlhelpers.experiments import batchnorm, overfitting, search_demos  # noqa: E402
-from dlhelpers.figures import search_demos as search_figs  # noqa: E402
-
+from dlhelpers.experiments import search_demos  # noqa: E402
 from dlhelpers.figures import batchnorm  # noqa: E402  (notebook 04's playground lives with its figures)
+from dlhelpers.figures import overfitting as overfitting_figures  # noqa: E402
+from dlhelpers.figures import search_demos as search_figs  # noqa: E402
 
 
 def measure(name, pg, changes):
@@ -44,7 +44,7 @@ def main():
     results = {
         "04 batch norm on/off": measure("04 batch norm on/off", batchnorm.batchnorm_playground(), [
             ("lr", 0.3), ("lr", 0.1), ("dropout_ratio", 0.2), ("weight_init_std", "he"), ("n_layers", 2)]),
-        "05 regularization": measure("05 regularization", overfitting.regularization_playground(), [
+        "05 regularization": measure("05 regularization", overfitting_figures.regularization_playground(), [
             ("weight_decay_lambda", 0.1), ("weight_decay_lambda", 0.0), ("dropout_ratio", 0.2),
             ("lr", 0.05), ("weight_init_std", "xavier")]),
         "06 random search": measure("06 random search", search_figs.search_playground(), [

@@ -7,32 +7,49 @@ budget of the exercise checker ``nb05.check_regularizer``): it overfits just as 
 updates. Validation data are the last 1000 images of the training pool (never among the training
 images, never test images); test data are only reported.
 
-Runs are independent, so they go through :func:`dlhelpers.search.run_trials` in parallel.
+Training at these settings is chaotic (a last-bit change of the initial weights, such as another
+CPU's BLAS kernel makes, ends as another run), so every lesson is measured over :data:`SEEDS`:
+each setting runs with the same seeds as the baseline and is compared with the baseline of the
+same seed (:func:`paired_gains`, :func:`gain_summary`). Runs are independent, so they go through
+:func:`dlhelpers.search.run_trials` in parallel. Figures and the playground are in
+:mod:`dlhelpers.figures.overfitting`.
 """
 import numpy as np
 
 from .. import search
+from ..parallel import blas_thread_limit
 from ..data import load_mnist_cached as _mnist
 from ..functions import cross_entropy_error, softmax
-from ..early_stopping import EarlyStopping, early_stop_epoch  # noqa: F401  (re-exported for notebook 05)
+from ..early_stopping import EarlyStopping, early_stop_epoch
 from ..layers import Affine, Dropout
 from ..network import MultiLayerNet
-from ..playground_result import PlaygroundResult
-from ..plotting import PALETTE
-from ..training import Trainer
-from . import pyplot as _plt
 
 #: The book's overfitting setup (its chapter 6 scripts).
 BOOK_SETTINGS = {"n_train": 300, "hidden_size_list": (100,) * 6, "lr": 0.01, "mini_batch_size": 100,
                  "epochs": 200, "weight_init_std": "he", "weight_decay_lambda": 0.0, "dropout_ratio": 0.0,
-                 "seed": 0, "patience": None, "n_val": 1000, "curves": True, "return_params": False}
+                 "use_batchnorm": False, "seed": 0, "patience": None, "n_val": 1000, "curves": True, "return_params": False}
 
 #: What notebook 05 runs: the book's data and network at lr 0.1 for 100 epochs (300 updates).
 SETTINGS = {**BOOK_SETTINGS, "lr": 0.1, "epochs": 100}
 
-#: The sweeps of Sections 2 and 3.
-WEIGHT_DECAY_LAMBDAS = (0.001, 0.003, 0.01, 0.03, 0.1)
-DROPOUT_RATIOS = (0.1, 0.15, 0.2, 0.3, 0.5)
+#: The paired seeds: every compared setting runs with each of them (weights, batch order, masks).
+SEEDS = tuple(range(8))
+
+#: The sweeps of Sections 2 and 3 (the notebook runs the first, its FULL_FIDELITY switch the second).
+WEIGHT_DECAY_LAMBDAS = (0.001, 0.01, 0.1)
+DROPOUT_RATIOS = (0.1, 0.3, 0.5)
+WEIGHT_DECAY_LAMBDAS_FULL = (0.001, 0.003, 0.01, 0.03, 0.1)
+DROPOUT_RATIOS_FULL = (0.1, 0.15, 0.2, 0.3, 0.5)
+
+#: Which functions notebook 05 calls, and how it shows them (see tests/test_teaching_code.py).
+SHOWN = {"train_sgd": "printed", "gain_summary": "printed", "early_stopping_gains": "printed",
+         "ensemble_reading": "printed", "ensemble_accuracy": "printed", "gap": "printed",
+         "dropout_forms_demo": "printed",
+         "validation_data": "plumbing", "make_net": "plumbing", "overfit_trial": "plumbing",
+         "rebuild_net": "plumbing", "run_settings": "plumbing", "sweep_settings": "plumbing",
+         "paired_settings": "plumbing", "seeds_of": "plumbing", "notebook_runs": "plumbing", "gain_text": "plumbing", "seed_label": "plumbing", "paired_gains": "plumbing",
+         "paired_accuracies": "plumbing", "best_by_mean_validation": "plumbing",
+         "sweep_table": "plumbing", "full_settings": "plumbing"}
 
 POOL_SIZE = 4000  # images in the bundled training pool
 
@@ -50,6 +67,8 @@ def validation_data(n_val=1000):
 def train_sgd(net, x_train, t_train, *, epochs, lr, mini_batch_size, seed,
               x_val=None, t_val=None, x_test=None, t_test=None, patience=None):
     """Plain mini-batch SGD, written out: the loop behind every run of notebook 05.
+
+    Shown in: notebook 05, section 1.
 
     Each epoch visits a fresh permutation in ``len(x_train) // mini_batch_size`` batches (the
     Trainer's order: same seed, same batches, same numbers). ``net.gradient`` is backprop of the
@@ -99,7 +118,8 @@ def make_net(p):
     dropout = float(p["dropout_ratio"])
     return MultiLayerNet(784, list(p["hidden_size_list"]), 10, weight_init_std=p["weight_init_std"],
                          weight_decay_lambda=float(p["weight_decay_lambda"]), use_dropout=dropout > 0,
-                         dropout_ratio=dropout if dropout > 0 else 0.5, seed=int(p["seed"]))
+                         dropout_ratio=dropout if dropout > 0 else 0.5,
+                         use_batchnorm=bool(p["use_batchnorm"]), seed=int(p["seed"]))
 
 
 def full_settings(params):
@@ -130,6 +150,7 @@ def overfit_trial(params, seed=None):
     'final_train_acc', 'final_val_acc', 'final_test_acc' (of the weights the run ends with: the
     restored best ones after an early stop), 'weight_sq' (sum of W^2 over all layers), 'best_epoch',
     'stop_epoch', 'settings', and 'score' = the final validation accuracy (what a choice may use).
+    'use_batchnorm': True puts batch normalization after every hidden Affine layer.
     """
     p = full_settings(params)
     (x, t), (xt, tt) = _mnist()
@@ -137,10 +158,11 @@ def overfit_trial(params, seed=None):
     n = int(p["n_train"])
     net = make_net(p)
     curves = bool(p["curves"]) or p["patience"] is not None
-    h = train_sgd(net, x[:n], t[:n], epochs=int(p["epochs"]), lr=float(p["lr"]),
-                  mini_batch_size=int(p["mini_batch_size"]), seed=int(p["seed"]),
-                  x_val=x_val if curves else None, t_val=t_val if curves else None,
-                  x_test=xt if curves else None, t_test=tt if curves else None, patience=p["patience"])
+    with blas_thread_limit(1):  # one BLAS thread: the same numbers in a worker, in the notebook and in the Trainer
+        h = train_sgd(net, x[:n], t[:n], epochs=int(p["epochs"]), lr=float(p["lr"]),
+                      mini_batch_size=int(p["mini_batch_size"]), seed=int(p["seed"]),
+                      x_val=x_val if curves else None, t_val=t_val if curves else None,
+                      x_test=xt if curves else None, t_test=tt if curves else None, patience=p["patience"])
     weight_sq = float(sum(np.sum(layer.params["W"].astype(np.float64) ** 2)
                           for layer in net.layers.values() if isinstance(layer, Affine)))
     result = {**h, "final_train_acc": float(net.accuracy(x[:n], t[:n])),
@@ -149,6 +171,8 @@ def overfit_trial(params, seed=None):
     result["score"] = result["final_val_acc"]
     if p["return_params"]:
         result["params"] = net.copy_params()
+        if p["use_batchnorm"]:
+            result["state"] = net.get_state()  # the running statistics belong to the trained net too
     return result
 
 
@@ -157,7 +181,10 @@ def rebuild_net(result):
     if "params" not in result:
         raise ValueError("this run kept no weights: run it with 'return_params': True")
     net = make_net(result["settings"])
-    net.set_params(result["params"])
+    if "state" in result:
+        net.set_state(result["state"])
+    else:
+        net.set_params(result["params"])
     return net
 
 
@@ -176,173 +203,170 @@ def run_settings(settings, executor=None, progress=True, desc="training runs"):
 
 
 def sweep_settings(lambdas=WEIGHT_DECAY_LAMBDAS, ratios=DROPOUT_RATIOS, curves=False):
-    """Labels -> params of the weight-decay and dropout sweeps (Sections 2 and 3)."""
+    """Labels -> params of the weight-decay and dropout sweeps (Sections 2 and 3), seed 0."""
     settings = {f"weight decay {lam:g}": {"weight_decay_lambda": lam, "curves": curves} for lam in lambdas}
-    settings.update({f"dropout {r:g}": {"dropout_ratio": r, "curves": curves, "return_params": True}
-                     for r in ratios})
+    settings.update({f"dropout {r:g}": {"dropout_ratio": r, "curves": curves} for r in ratios})
     return settings
 
 
-def best_by_validation(results, labels):
-    """The label among ``labels`` with the highest final validation accuracy (the first on a tie)."""
-    labels = list(labels)
-    if not labels:
-        raise ValueError("labels is empty: name at least one run to choose from")
-    return max(labels, key=lambda k: (results[k]["final_val_acc"], -labels.index(k)))
+def notebook_runs(full_fidelity=False, seeds=SEEDS):
+    """Every run notebook 05 trains (label -> params), the claims tests' too.
+
+    With each of ``seeds``: the baseline (full curves and final weights: the figures, early
+    stopping and the real ensemble) and the regularizers whose gain is a point or two (final
+    accuracies; the dropout-0.1 nets keep their weights for the ensemble reading). With the first
+    four seeds only: the settings that are far too strong (weight decay 0.1, dropout 0.3 and 0.5)
+    and the net with batch normalization; with the first three the baseline on 1000 images: those
+    effects are many standard errors wide. ``full_fidelity`` sweeps five values of each regularizer,
+    all with every seed.
+    """
+    lambdas = WEIGHT_DECAY_LAMBDAS_FULL if full_fidelity else WEIGHT_DECAY_LAMBDAS
+    ratios = DROPOUT_RATIOS_FULL if full_fidelity else DROPOUT_RATIOS
+    seeds = _check_seeds(seeds)
+    runs = {"no regularization": {"curves": True, "return_params": True}, **sweep_settings(lambdas, ratios)}
+    runs["dropout 0.1"] = {**runs.get("dropout 0.1", {"dropout_ratio": 0.1, "curves": False}), "return_params": True}
+    strong = set() if full_fidelity else {"weight decay 0.1", "dropout 0.3", "dropout 0.5"}
+    return {**paired_settings({k: v for k, v in runs.items() if k not in strong}, seeds),
+            **paired_settings({k: v for k, v in runs.items() if k in strong}, seeds[:4]),
+            **paired_settings({"batch norm": {"use_batchnorm": True, "curves": False}}, seeds[:4]),
+            **paired_settings({"1000 images": {"n_train": 1000, "curves": False}}, seeds[:3])}
 
 
-def sweep_table(results, labels, baseline):
-    """One line per run: train, validation and test accuracy, and the change against the baseline."""
-    lines = [f"{'':<20} train   val    test   val vs baseline"]
-    b = baseline
-    lines.append(f"{'no regularization':<20} {b['final_train_acc']:.3f}  {b['final_val_acc']:.3f}  "
-                 f"{b['final_test_acc']:.3f}")
-    for k in labels:
-        r = results[k]
-        lines.append(f"{k:<20} {r['final_train_acc']:.3f}  {r['final_val_acc']:.3f}  {r['final_test_acc']:.3f}  "
-                     f"{r['final_val_acc'] - b['final_val_acc']:+.3f}")
-    return "\n".join(lines)
+def seeds_of(results, label):
+    """The seeds ``label`` ran with in ``results`` (a tuple, in increasing order)."""
+    seeds = tuple(s for s in range(1000) if seed_label(label, s) in results)
+    if not seeds:
+        raise KeyError(f"no run labelled {label!r} in results; the labels are {sorted(results)[:8]} ...")
+    return seeds
 
 
 def seed_label(label, seed):
-    """The label of ``label``'s run with another seed (seed 0 keeps the plain label)."""
+    """The label of ``label``'s run with seed ``seed`` (seed 0 keeps the plain label)."""
     return label if seed == 0 else f"{label} (seed {seed})"
 
 
-def seed_settings(runs, labels, seeds=(1, 2)):
-    """The runs ``labels`` of ``runs`` (label -> params) again with other seeds, final accuracies only."""
-    return {seed_label(k, s): {**runs[k], "seed": s, "curves": False} for s in seeds for k in labels}
+def paired_settings(runs, seeds=SEEDS):
+    """Every run of ``runs`` (label -> params) once per seed: label (seed s) -> params with 'seed': s.
+
+    The same seeds for every setting: the baseline and a regularized run of one seed start from
+    the same weights and see the same batches, so their difference is the regularizer's doing.
+    """
+    seeds = _check_seeds(seeds)
+    return {seed_label(k, s): {**params, "seed": s} for s in seeds for k, params in runs.items()}
 
 
-def seed_gains(results, label, seeds=(0, 1, 2), key="final_val_acc", baseline="no regularization"):
-    """Per seed: accuracy of ``label`` minus the baseline's with the same seed (a list)."""
-    return [results[seed_label(label, s)][key] - results[seed_label(baseline, s)][key] for s in seeds]
+def _check_seeds(seeds):
+    seeds = tuple(seeds)
+    if not seeds or not all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s >= 0 for s in seeds):
+        raise ValueError(f"seeds must be a non-empty sequence of integers >= 0, got {seeds!r}")
+    return seeds
 
 
-def seed_table(results, labels, seeds=(0, 1, 2), baseline="no regularization"):
-    """Validation gain over the same seed's baseline, per seed, and the mean gains (val and test)."""
-    head = "".join(f"  seed {s}" for s in seeds)
-    lines = [f"{'validation gain over the baseline':<34}{head}    mean   (test: mean)"]
-    base = "".join(f"   {results[seed_label(baseline, s)]['final_val_acc']:.3f}" for s in seeds)
-    lines.append(f"{'(baseline validation accuracy)':<34}{base}")
-    for k in labels:
-        g = seed_gains(results, k, seeds, baseline=baseline)
-        gt = seed_gains(results, k, seeds, key="final_test_acc", baseline=baseline)
-        lines.append(f"{k:<34}" + "".join(f"  {v:+.3f}" for v in g) + f"  {np.mean(g):+.3f}   ({np.mean(gt):+.3f})")
+def paired_accuracies(results, label, seeds=None, key="final_val_acc"):
+    """``label``'s value ``key`` for each seed (default: every seed it ran with), shape (len(seeds),)."""
+    seeds = seeds_of(results, label) if seeds is None else _check_seeds(seeds)
+    return np.array([results[seed_label(label, s)][key] for s in seeds])
+
+
+def paired_gains(results, label, seeds=None, key="final_val_acc", baseline="no regularization"):
+    """Per seed: ``label``'s accuracy minus the baseline's with the same seed, shape (len(seeds),).
+
+    seeds : default every seed ``label`` ran with (the baseline ran with all of them).
+    """
+    seeds = seeds_of(results, label) if seeds is None else _check_seeds(seeds)
+    return paired_accuracies(results, label, seeds, key) - paired_accuracies(results, baseline, seeds, key)
+
+
+def gain_summary(gains):
+    """Mean, standard error and sign count of paired gains (one per seed).
+
+    Shown in: notebook 05, section 1b.
+
+    gains : 1-D array of accuracy differences, one per seed (setting minus baseline, same seed).
+    Returns a dict: 'mean' and 'se' (standard error of the mean, in accuracy units), 'n_up' (seeds
+    with a gain > 0), 'n', and 'verdict': 'gain' if the mean is more than two standard errors above
+    0, 'loss' if more than two below, else 'within the noise'.
+    """
+    gains = np.asarray(gains, dtype=np.float64)
+    if gains.ndim != 1 or len(gains) < 2:
+        raise ValueError(f"gains must be a 1-D array with one gain per seed (at least 2), got shape {gains.shape}")
+    mean = gains.mean()
+    se = gains.std(ddof=1) / np.sqrt(len(gains))  # spread of the mean over seeds
+    verdict = "gain" if mean > 2 * se else "loss" if mean < -2 * se else "within the noise"
+    return {"mean": float(mean), "se": float(se), "n_up": int(np.sum(gains > 0)), "n": len(gains),
+            "verdict": verdict}
+
+
+def gain_text(summary):
+    """'+1.7 ± 0.4 points (up on 8 of 8 seeds)': a :func:`gain_summary` in points of accuracy."""
+    return (f"{100 * summary['mean']:+.1f} ± {100 * summary['se']:.1f} points "
+            f"(up on {summary['n_up']} of {summary['n']} seeds)")
+
+
+def best_by_mean_validation(results, labels, baseline="no regularization"):
+    """The label among ``labels`` with the largest mean paired validation gain (the first on a tie)."""
+    labels = list(labels)
+    if not labels:
+        raise ValueError("labels is empty: name at least one run to choose from")
+    return max(labels, key=lambda k: (paired_gains(results, k, baseline=baseline).mean(), -labels.index(k)))
+
+
+def sweep_table(results, labels, baseline="no regularization"):
+    """One line per setting: mean train / validation / test accuracy over its seeds and the paired
+    validation and test gains over the baseline (mean ± standard error, seeds with a gain)."""
+    lines = [f"{'mean over its seeds':<24} seeds  train   val    test    validation gain        test gain"]
+    for k in [baseline] + list(labels):
+        seeds = seeds_of(results, k)
+        acc = [paired_accuracies(results, k, seeds, key).mean()
+               for key in ("final_train_acc", "final_val_acc", "final_test_acc")]
+        row = f"{k:<24} {len(seeds):>5}  {acc[0]:.3f}  {acc[1]:.3f}  {acc[2]:.3f}"
+        if k != baseline:
+            for key in ("final_val_acc", "final_test_acc"):
+                s = gain_summary(paired_gains(results, k, seeds, key, baseline))
+                row += f"   {100 * s['mean']:+5.1f} ± {100 * s['se']:.1f} ({s['n_up']} of {s['n']})"
+        lines.append(row)
     return "\n".join(lines)
 
 
 def gap(result, last=10):
-    """Train minus validation accuracy, averaged over the last ``last`` epochs (smooths the noise)."""
+    """Train minus validation accuracy, averaged over the last ``last`` epochs: the course's one gap.
+
+    Shown in: notebook 05, section 1.
+
+    result : a run with per-epoch 'train_acc' and 'val_acc' lists (an :func:`overfit_trial` result
+    with curves, or a Trainer's history). Returns a float in [-1, 1].
+    """
     if not result.get("val_acc"):
         raise ValueError("this run has no validation curve: run it with 'curves': True")
     return float(np.mean(result["train_acc"][-last:]) - np.mean(result["val_acc"][-last:]))
 
 
-# ----------------------------------------------------------------------------- figures
-def draw_curves(result, ax=None, title="No regularization"):
-    """Train, validation and test accuracy per epoch; the train-validation gap shaded."""
-    plt = _plt()
-    if ax is None:
-        _, ax = plt.subplots(figsize=(7, 3.2))
-    train, val = np.asarray(result["train_acc"]), np.asarray(result["val_acc"])
-    epochs = np.arange(len(train))
-    ax.plot(epochs, train, color=PALETTE[0], label="train")
-    ax.plot(epochs, val, color=PALETTE[2], label="validation")
-    if result.get("test_acc"):
-        ax.plot(epochs, result["test_acc"], color=PALETTE[1], linestyle="--", linewidth=1, label="test")
-    ax.fill_between(epochs, val, train, where=train >= val, color=PALETTE[3], alpha=0.18,
-                    label=f"gap (last 10 epochs: {gap(result):.2f})")
-    ax.set(title=title, xlabel="epoch", ylabel="accuracy", ylim=(0, 1.02))
-    ax.legend(loc="lower right", fontsize=8)
-    return ax
+def early_stopping_gains(results, seeds=SEEDS, patience=10, baseline="no regularization"):
+    """Early stopping applied to each seed's recorded baseline run, against training to the end.
 
+    Shown in: notebook 05, section 4.
 
-def draw_gap_panels(results, titles=None):
-    """One :func:`draw_curves` panel per run, side by side."""
-    plt = _plt()
-    labels = list(results)
-    fig, axes = plt.subplots(1, len(labels), figsize=(3.6 * len(labels), 3.2), sharey=True)
-    axes = np.atleast_1d(axes)
-    for ax, label in zip(axes, labels):
-        draw_curves(results[label], ax=ax, title=(titles or {}).get(label, label))
-    fig.tight_layout()
-    return fig
-
-
-def draw_sweep(results, labels, values, baseline, xlabel, log_x=True, title=None, zoom_from=0.75):
-    """Final accuracies against a regularizer's strength, the baseline as horizontal lines.
-
-    Left: train, validation and test accuracy from 0 (underfitting shows as a falling train
-    curve). Right: validation and test only, zoomed (the y-axis starts at ``zoom_from``, said in
-    the title). The run with the best validation accuracy is circled: the choice; test is only
-    reported.
+    The rule (:func:`dlhelpers.early_stopping.early_stop_epoch`, the Trainer's) watches the
+    validation curve; the restored weights are those of the best epoch, so their accuracies are the
+    curves' values there (the same run, stopped). Returns a dict of arrays over seeds: 'stop',
+    'best' (epochs), 'val_gain' and 'test_gain' (best epoch minus last epoch).
     """
-    plt = _plt()
-    fig, (ax, az) = plt.subplots(1, 2, figsize=(9.6, 3.3))
-    train = [results[k]["final_train_acc"] for k in labels]
-    val = [results[k]["final_val_acc"] for k in labels]
-    test = [results[k]["final_test_acc"] for k in labels]
-    best = best_by_validation(results, labels)
-    i = list(labels).index(best)
-    for axis, zoomed in ((ax, False), (az, True)):
-        axis.axhline(baseline["final_val_acc"], color=PALETTE[2], linewidth=1, alpha=0.7,
-                     label=f"no regularization, validation ({baseline['final_val_acc']:.3f})")
-        axis.axhline(baseline["final_test_acc"], color=PALETTE[1], linewidth=1, linestyle="--", alpha=0.7,
-                     label=f"no regularization, test ({baseline['final_test_acc']:.3f})")
-        if not zoomed:
-            axis.plot(values, train, "^-", color=PALETTE[0], markersize=4, label="train")
-        axis.plot(values, val, "o-", color=PALETTE[2], label="validation")
-        axis.plot(values, test, "s--", color=PALETTE[1], markersize=4, label="test (report only)")
-        axis.plot(values[i], val[i], "o", markersize=13, markerfacecolor="none", markeredgecolor="black",
-                  label=f"chosen on validation ({values[i]:g})")
-        if log_x:
-            axis.set_xscale("log")
-        axis.set(xlabel=xlabel, ylabel="accuracy after 100 epochs")
-    ax.set(ylim=(0, 1.05), title=title or "Accuracy against the regularizer's strength")
-    top = max(max(val), max(test), baseline["final_val_acc"]) + 0.02
-    az.set(ylim=(zoom_from, top), title=f"Zoom (y-axis starts at {zoom_from}): held-out accuracy")
-    ax.legend(fontsize=7, loc="lower left")  # the zoom uses the same styles
-    fig.tight_layout()
-    return fig
-
-
-def draw_summary(results):
-    """Final train, validation and test accuracy (bars), one group per run."""
-    plt = _plt()
-    labels = list(results)
-    keys = (("final_train_acc", "train", PALETTE[0]), ("final_val_acc", "validation", PALETTE[2]),
-            ("final_test_acc", "test", PALETTE[1]))
-    x = np.arange(len(labels))
-    fig, ax = plt.subplots(figsize=(9.6, 3.5))
-    for j, (key, name, color) in enumerate(keys):
-        heights = [results[k][key] for k in labels]
-        ax.bar(x + (j - 1) * 0.27, heights, 0.27, color=color, label=name)
-        for xi, h in zip(x, heights):
-            if key != "final_train_acc":
-                ax.annotate(f"{h:.2f}", (xi + (j - 1) * 0.27, h + 0.01), ha="center", fontsize=7)
-    ax.set(xticks=x, ylim=(0, 1.15), ylabel="accuracy at the end of the run",
-           title="300 training images (last group: 1000): one run of each kind")
-    ax.set_xticklabels(labels, fontsize=8)
-    ax.legend(loc="upper right", fontsize=8, ncol=3)
-    fig.tight_layout()
-    return fig
-
-
-def draw_weight_norms(results):
-    plt = _plt()
-    labels = list(results)
-    fig, ax = plt.subplots(figsize=(6, 2.2))
-    values = [results[k]["weight_sq"] for k in labels]
-    ax.barh(labels, values, color=[PALETTE[i % len(PALETTE)] for i in range(len(labels))])
-    ax.set(xlabel=r"$\sum W^2$ over all layers after training", title="Weight decay keeps the weights small")
-    fig.tight_layout()
-    return fig
+    out = {"stop": [], "best": [], "val_gain": [], "test_gain": []}
+    for s in _check_seeds(seeds):
+        run = results[seed_label(baseline, s)]
+        stop, best = early_stop_epoch(run["val_acc"], patience)
+        out["stop"].append(stop if stop is not None else len(run["val_acc"]) - 1)
+        out["best"].append(best)
+        out["val_gain"].append(run["val_acc"][best] - run["val_acc"][-1])  # chosen on these images: optimistic
+        out["test_gain"].append(run["test_acc"][best] - run["test_acc"][-1])  # the honest measure
+    return {k: np.array(v) for k, v in out.items()}
 
 
 # ----------------------------------------------------------------------------- dropout mechanics
 def dropout_forms_demo(ratio=0.5, n_units=16, n_passes=4, n_masks=20000, n_wide=10000, seed=0):
     """The two dropout forms of :class:`dlhelpers.layers.Dropout` on the same input.
+
+    Shown in: notebook 05, section 3.
 
     Returns a dict with 'x' (1, n_units) = 1.0 ... 2.0; per form ('book', 'inverted'):
     'passes_<form>' (n_passes training outputs, each with its own random mask), 'mean_<form>'
@@ -362,8 +386,10 @@ def dropout_forms_demo(ratio=0.5, n_units=16, n_passes=4, n_masks=20000, n_wide=
     return out
 
 
-def ensemble_reading(net, n_members=(1, 2, 5, 10, 20, 30), n_images=500, seed=0):
+def ensemble_reading(net, n_members=(1, 2, 5, 10, 20, 30), n_images=1000, seed=0):
     """Dropout as an ensemble: average the softmax of many random thinned nets (training-mode masks).
+
+    Shown in: notebook 05, section 3c.
 
     Measured on the first ``n_images`` validation images. Returns a dict: 'n_members',
     'ensemble_acc' (accuracy of the average of the first k masked passes, for each k),
@@ -371,171 +397,43 @@ def ensemble_reading(net, n_members=(1, 2, 5, 10, 20, 30), n_images=500, seed=0)
     test-mode net), and 'agreement' (fraction of images where the largest ensemble and test mode
     predict the same class).
     """
-    xv, tv = validation_data()
-    xv, tv = xv[:n_images], tv[:n_images]
+    xv, tv = validation_data(n_images)
     dropouts = [layer for layer in net.layers.values() if isinstance(layer, Dropout)]
     if not dropouts:
         raise ValueError("the network has no Dropout layers: build it with use_dropout=True")
     saved_rngs = [layer.rng for layer in dropouts]
     rng = np.random.default_rng(seed)
     for layer in dropouts:
-        layer.rng = rng
+        layer.rng = rng  # one seeded stream of masks, whatever the net drew before
     try:
-        probs = [softmax(net.predict(xv, train_flg=True)) for _ in range(max(n_members))]
+        probs = np.array([softmax(net.predict(xv, train_flg=True)) for _ in range(max(n_members))])
     finally:
         for layer, r in zip(dropouts, saved_rngs):
             layer.rng = r
-    probs = np.array(probs)
-    cumulative = np.cumsum(probs, axis=0)
-    ensemble_acc = [float(np.mean(cumulative[k - 1].argmax(1) == tv)) for k in n_members]
+    cumulative = np.cumsum(probs, axis=0)  # cumulative[k - 1] / k = average of the first k thinned nets
     test_scores = net.predict(xv)
-    return {"n_members": list(n_members), "ensemble_acc": ensemble_acc,
-            "single_masked_acc": float(np.mean([np.mean(p.argmax(1) == tv) for p in probs])),
+    return {"n_members": list(n_members),
+            "ensemble_acc": [float(np.mean(cumulative[k - 1].argmax(1) == tv)) for k in n_members],
+            "single_masked_acc": float(np.mean(probs.argmax(2) == tv)),
             "test_mode_acc": float(np.mean(test_scores.argmax(1) == tv)),
             "agreement": float(np.mean(cumulative[-1].argmax(1) == test_scores.argmax(1)))}
 
 
-def draw_ensemble_reading(reading):
-    plt = _plt()
-    fig, ax = plt.subplots(figsize=(6.4, 3.0))
-    ax.plot(reading["n_members"], reading["ensemble_acc"], "o-", color=PALETTE[0],
-            label="average of k random thinned nets")
-    ax.axhline(reading["test_mode_acc"], color=PALETTE[1], linestyle="--", label="test mode (no masks)")
-    ax.axhline(reading["single_masked_acc"], color=PALETTE[2], linestyle=":", label="one thinned net (mean)")
-    ax.set_xscale("log")
-    ax.set(xlabel="ensemble size k", ylabel="validation accuracy", ylim=(0, 1),
-           title="Dropout as an ensemble of thinned networks")
-    ax.legend(fontsize=8, loc="lower right")
-    fig.tight_layout()
-    return fig
+def ensemble_accuracy(nets, n_images=1000):
+    """A real ensemble: average the softmax outputs of independently trained nets.
 
+    Shown in: notebook 05, section 3c.
 
-# ----------------------------------------------------------------------------- early stopping
-def draw_early_stopping(full, stopped, zoom_from=0.7):
-    """The full run and where early stopping ended a copy of it, in three panels.
-
-    Left: train, validation and test accuracy (y from 0). Middle: validation and test accuracy,
-    zoomed (the y-axis starts at ``zoom_from``, said in the title). Right: validation loss, which
-    turns up clearly once the net memorizes. Dashed: the best validation epoch; dotted: the stop.
+    nets : list of trained networks (e.g. the same setting with different seeds).
+    Returns a dict on the first ``n_images`` validation images: 'n_members' (1 .. len(nets)),
+    'ensemble_acc' (accuracy of the average of the first k nets, for each k) and 'single_acc'
+    (each net alone, in order).
     """
-    plt = _plt()
-    fig, (ax, az, al) = plt.subplots(1, 3, figsize=(12, 3.3))
-    e = np.arange(len(full["train_acc"]))
-    stop, best = stopped["stop_epoch"], stopped["best_epoch"]
-    for axis in (ax, az, al):
-        axis.axvline(best, color=PALETTE[4], linestyle="--", label=f"best validation epoch ({best})")
-        if stop is not None:
-            axis.axvline(stop, color=PALETTE[7], linestyle=":", label=f"early stop ({stop})")
-        axis.set(xlabel="epoch")
-    ax.plot(e, full["train_acc"], color=PALETTE[0], label="train")
-    for axis in (ax, az):
-        axis.plot(e, full["val_acc"], color=PALETTE[2], label="validation")
-        axis.plot(e, full["test_acc"], color=PALETTE[1], linestyle="--", linewidth=1, label="test (report only)")
-        axis.set(ylabel="accuracy")
-    az.plot(best, full["val_acc"][best], "o", color=PALETTE[4])
-    al.plot(e, full["val_loss"], color=PALETTE[2], label="validation loss")
-    ax.set(ylim=(0, 1.02), title="No regularization, 100 epochs")
-    az.set(ylim=(zoom_from, max(max(full["val_acc"]), max(full["test_acc"])) + 0.02),
-           xlim=(10, len(e) - 1), title=f"Zoom (y-axis starts at {zoom_from})")
-    al.set(ylim=(0, max(full["val_loss"][10:]) * 1.15), xlim=(10, len(e) - 1), ylabel="cross-entropy",
-           title="Validation loss (from 0): turns up")
-    for axis in (ax, az, al):
-        axis.legend(fontsize=7, loc="lower right")
-    fig.tight_layout()
-    return fig
-
-
-# early_stop_epoch(val_acc, patience) -> (stop epoch or None, best epoch): the Trainer's rule
-# (dlhelpers.early_stopping.EarlyStopping) applied to a recorded validation curve; imported above.
-
-
-# ----------------------------------------------------------------------------- playground
-WEIGHT_DECAY_OPTIONS = (0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3)
-N_TRAIN_OPTIONS = (100, 300, 1000, 3000)
-PLAYGROUND_N_VAL = 500  # validation images (the last of the pool) and test images per epoch
-
-
-class RegularizationRun(PlaygroundResult):
-    """Playground result: the Trainer's history, final accuracies and the train-validation gap.
-
-    Attributes: ``history`` ('train_acc', 'val_acc', 'test_acc' per epoch), ``trainer``,
-    ``final_train_acc``, ``final_val_acc``, ``final_test_acc``, ``gap`` (train minus validation,
-    mean of the last 5 epochs), ``message``, ``diverged``.
-    """
-
-    def __init__(self, trainer):
-        h = trainer.history
-        self.trainer, self.history, self.diverged = trainer, h, trainer.diverged
-        self.final_train_acc, self.final_val_acc = h["train_acc"][-1], h["val_acc"][-1]
-        self.final_test_acc = h["test_acc"][-1]
-        self.gap = float(np.mean(h["train_acc"][-5:]) - np.mean(h["val_acc"][-5:]))
-        self.message = (f"diverged: {trainer.stop_reason}" if trainer.diverged else
-                        f"final train {self.final_train_acc:.2f}, validation {self.final_val_acc:.2f} "
-                        f"(test {self.final_test_acc:.2f}), gap train - validation (last 5 epochs) {self.gap:.2f}")
-
-
-def compute_regularization(lr=0.1, weight_init_std="he", dropout_ratio=0.0, weight_decay_lambda=0.0,
-                           n_train=300, epochs=40, seed=0):
-    """Train the playground's net (6 x 100 ReLU, SGD, batch 100) on ``n_train`` images.
-
-    Validation: the last 500 images of the training pool; test: the first 500 test images;
-    training accuracy on (at most) the first 500 training images. Returns a :class:`RegularizationRun`.
-    """
-    if isinstance(n_train, bool) or not isinstance(n_train, (int, np.integer)) or \
-            not 1 <= n_train <= POOL_SIZE - PLAYGROUND_N_VAL:
-        raise ValueError(f"n_train must be an integer in 1..{POOL_SIZE - PLAYGROUND_N_VAL} (the rest of "
-                         f"the pool is validation data), got {n_train!r}")
-    (x, t), (xt, tt) = _mnist()
-    x_val, t_val = validation_data(PLAYGROUND_N_VAL)
-    net = MultiLayerNet(784, [100] * 6, 10, weight_init_std=weight_init_std,
-                        weight_decay_lambda=weight_decay_lambda, use_dropout=dropout_ratio > 0,
-                        dropout_ratio=dropout_ratio if dropout_ratio > 0 else 0.5, seed=seed)
-    trainer = Trainer(net, x[:n_train], t[:n_train], x_val=x_val, t_val=t_val, x_test=xt[:PLAYGROUND_N_VAL],
-                      t_test=tt[:PLAYGROUND_N_VAL], epochs=epochs, mini_batch_size=100, optimizer="sgd",
-                      optimizer_param={"lr": lr}, evaluate_sample_num_per_epoch=PLAYGROUND_N_VAL,
-                      seed=seed, verbose=False, progress=False)
-    trainer.train()
-    return RegularizationRun(trainer)
-
-
-def draw_regularization(result, values=None, previous=None):
-    """Train, validation and test accuracy per epoch; ``previous`` (the last run, or None) as a
-    faint grey ghost of its train and validation curves; a diverged run is marked in red."""
-    plt = _plt()
-    fig, ax = plt.subplots(figsize=(7.5, 3.1))
-    if previous is not None:
-        for key, style in (("train_acc", "-"), ("val_acc", ":")):
-            ax.plot(previous.history[key], color="#bbbbbb", linewidth=1.2, linestyle=style, zorder=0,
-                    label="previous run (train, validation)" if key == "train_acc" else None)
-    n = (values or {}).get("n_train", "")
-    draw_curves(result.history, ax=ax, title=f"Train, validation and test accuracy ({n} training images)")
-    if result.diverged:
-        last = len(result.history["train_acc"]) - 1
-        ax.plot(last, result.history["train_acc"][-1], "x", color="#b00020", markersize=12, mew=3)
-        ax.text(0.5, 0.5, "diverged", transform=ax.transAxes, ha="center", color="#b00020",
-                fontsize=14, fontweight="bold")
-    fig.tight_layout()
-    return fig
-
-
-def regularization_playground(lr=0.1, weight_init_std="he", dropout_ratio=0.0, weight_decay_lambda=0.0,
-                              n_train=300, epochs=40):
-    """Learning rate, weight init, dropout ratio, weight-decay lambda, training-set size and
-    epochs -> train, validation and test curves, the previous run as a ghost."""
-    import ipywidgets as widgets
-    from ..widgets import SLIDER_LAYOUT, SLIDER_STYLE, InitStdControl, Playground, dropout_slider, learning_rate_slider
-    controls = {
-        "lr": learning_rate_slider(lr, min_exp=-3, max_exp=0.5),
-        "weight_init_std": InitStdControl(weight_init_std, schemes=("he", "xavier")),
-        "dropout_ratio": dropout_slider(dropout_ratio),
-        "weight_decay_lambda": widgets.SelectionSlider(
-            options=[(f"{v:g}", v) for v in WEIGHT_DECAY_OPTIONS], value=weight_decay_lambda,
-            description="weight decay λ", continuous_update=False, layout=SLIDER_LAYOUT, style=SLIDER_STYLE),
-        "n_train": widgets.SelectionSlider(
-            options=[(str(v), v) for v in N_TRAIN_OPTIONS], value=n_train, description="training images",
-            continuous_update=False, layout=SLIDER_LAYOUT, style=SLIDER_STYLE),
-        "epochs": widgets.IntSlider(value=epochs, min=10, max=150, step=10, description="epochs",
-                                    continuous_update=False, layout=SLIDER_LAYOUT, style=SLIDER_STYLE),
-    }
-    return Playground(controls, compute_regularization, draw_regularization,
-                      title="Regularization playground: 6 x 100 ReLU, SGD, batch 100, validation on 500 held-out images")
+    if len(nets) < 1:
+        raise ValueError("nets is empty: pass at least one trained network")
+    xv, tv = validation_data(n_images)
+    probs = np.array([softmax(net.predict(xv)) for net in nets])  # (n_nets, n_images, 10)
+    cumulative = np.cumsum(probs, axis=0)
+    return {"n_members": list(range(1, len(nets) + 1)),
+            "ensemble_acc": [float(np.mean(c.argmax(1) == tv)) for c in cumulative],
+            "single_acc": [float(np.mean(p.argmax(1) == tv)) for p in probs]}
