@@ -332,6 +332,7 @@ SHOWN = {
     "grid_vs_random": "printed",
     "grid_vs_random_odds": "printed",
     "halving_vs_random_demo": "plumbing",
+    "train_more": "plumbing",  # the exercise's building block: mnist_trial's net, resumable
     "anytime_over_seeds": "printed",
     "best_so_far": "printed",
 }
