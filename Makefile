@@ -37,7 +37,7 @@ test: $(VENV)/.test
 # higher. The lessons (claims, playgrounds, exercises) must hold and strict nbval must pass as well.
 ROBUST := DLHELPERS_PERTURB=1
 test-robust: $(VENV)/.test
-	$(ROBUST) $(BIN)/python -m pytest -q tests/test_perturb.py tests/test_claims_*.py tests/test_playground*.py tests/test_exercises_*.py
+	$(ROBUST) $(BIN)/python -m pytest -q tests/test_perturb.py tests/test_claims_*.py tests/test_figures_*.py tests/test_playground*.py tests/test_exercises_*.py
 	$(ROBUST) $(BIN)/python -m pytest -q --nbval notebooks --nbval-sanitize-with notebooks/nbval_sanitize.cfg -p no:cacheprovider
 
 test-fast: $(VENV)/.test
