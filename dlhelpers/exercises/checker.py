@@ -423,12 +423,7 @@ def compare_outputs(got, expected, rtol=1e-5, atol=1e-7):
     kind = type_problem(got, expected)
     if kind:
         return kind
-    if isinstance(expected, tuple):
-        if isinstance(got, list) and len(got) == len(expected):
-            return (f"it returned a list of {len(got)} values; return a tuple instead "
-                    f"(`return a, b` with a comma, not `return [a, b]`)")
-        if not isinstance(got, tuple) or len(got) != len(expected):
-            return f"expected a tuple of {len(expected)} values, got {describe(got)}"
+    if isinstance(expected, tuple):  # type_problem has checked that got is a tuple of that length
         for i, (g, e) in enumerate(zip(got, expected)):
             problem = compare_outputs(g, e, rtol, atol)
             if problem:
