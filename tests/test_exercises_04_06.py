@@ -235,8 +235,11 @@ def test_early_stop_list_is_one_line():
 
 def test_regularizer_checker(monkeypatch):
     """The baseline's 12 seeds are cached; each further setting takes 12 runs (about 6-12 s)."""
-    result = nb05.check_regularizer({"dropout_ratio": 0.1})
+    result = nb05.check_regularizer(ref.regularizer_settings())
     assert result.passed and "validation" in result.message and "of 12 seeds" in result.message
+    # the settings the notebook prints are its own answer: refused before any training
+    for shown in ({"dropout_ratio": 0.1}, {"weight_decay_lambda": 0.01}, {"dropout_ratio": 0.3, "weight_decay_lambda": 0}):
+        assert "already measured" in nb05.check_regularizer(shown).message
     n = len(nb05.REG_BUDGET["seeds"])
     base_train, base_val = nb05._runs()
     # the diagnosis branches, on recorded accuracies (no training)
