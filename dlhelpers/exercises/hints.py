@@ -9,7 +9,8 @@ import inspect
 HINTS = {
     # ----------------------------------------------------------------- notebook 01
     "mean_squared_error": (
-        "square the differences y - t, sum over the classes, halve, and average over the N samples.",
+        "the loss is one number per batch: half the squared distance between y and t for each sample, "
+        "averaged over the N samples.",
         "one expression: 0.5 times a sum over ALL entries, divided by the batch size N = y.shape[0].",
         "the core is np.sum((y - t) ** 2); scale it by 0.5 / N.",
     ),
@@ -27,9 +28,9 @@ HINTS = {
         "dW = x.T @ dout; build dx the same way from dout and W, and db with np.sum over axis 0.",
     ),
     "FixedSigmoid": (
-        "run the gradient check on nb01.BuggySigmoid (check_layer_gradients from dlhelpers.gradcheck): "
-        "the error for 'x' is far above 1e-7, so its backward is wrong. Compare it with the derivative "
-        "of the sigmoid.",
+        "the net's check named the parameters whose gradients are wrong; now check the suspect layer "
+        "alone (check_layer_gradients from dlhelpers.gradcheck) to see whether its forward or its "
+        "backward is to blame.",
         "the derivative of y = sigmoid(x) is y (1 - y); the backward multiplies dout by it, with y "
         "stored by forward. Copy the buggy class, keep forward, change one line of backward.",
         "compare BuggySigmoid's backward factor by factor with dout * y * (1 - y): one factor has the wrong sign.",
