@@ -192,7 +192,12 @@ def test_schedules_on_mnist_give_steadiness_not_a_better_best_epoch(schedules):
     for name, (m, se) in best.items():                       # "about 0.91-0.92" for all five
         assert 0.895 < m < 0.93, name
     means = [m for m, _ in best.values()]
-    assert max(means) - min(means) < 0.02                     # "hardly matters"
+    assert max(means) - min(means) < 0.02                     # "about the same best epoch"
+    peaks = {n: r["val_acc"].max(axis=1) for n, r in schedules.items()}
+    for name, peak in peaks.items():
+        assert np.all((peak > 0.895) & (peak < 0.935)), (name, peak)       # "between 0.90 and 0.93 on every seed"
+    others = np.max([p for n, p in peaks.items() if n != "constant 0.3"], axis=0)
+    assert np.all(peaks["constant 0.3"] > others - 0.005), (peaks["constant 0.3"], others)   # "as high as any"
     spread = {n: (r["val_acc"][:, -4:].max(axis=1) - r["val_acc"][:, -4:].min(axis=1)) for n, r in schedules.items()}
     for name in SCHEDULES:
         if name != "constant 0.3":                            # "within about 0.01 on every seed"
@@ -261,7 +266,7 @@ def test_race_curves_start_together_and_sgd_is_the_slowest(race):
     mom, nes = (causal_smooth(race.losses[n], 31) for n in ("Momentum", "Nesterov"))
     assert np.max(np.abs(mom[200:] - nes[200:])) < 0.1               # run close together (one is dashed)
     end = {name: causal_smooth(v, 31)[-1] for name, v in race.losses.items()}
-    assert set(sorted(end, key=end.get)[:2]) == {"Adam", "RMSprop"}
+    assert end["SGD"] > 10 * max(v for n, v in end.items() if n != "SGD")   # "more than ten times higher"
     assert race.train_acc["SGD"] < 1.0 and all(race.train_acc[n] > 0.999 for n in race.losses if n != "SGD")
     assert all(0.92 <= race.test_acc[n] < 0.95 for n in race.losses)
 

@@ -237,7 +237,10 @@ def dead_units_after_training(lrs=(0.1, 0.5, 1.0), iterations=200, hidden_size_l
     Returns
     -------
     dict lr -> dict with 'dead' (n_seeds, n_layers) fractions of dead units per hidden layer after
-    training, 'dead_at_init' (n_seeds, n_layers), 'test_acc' (n_seeds,).
+    training, 'dead_at_init' (n_seeds, n_layers), 'test_acc' (n_seeds,), 'diverged' (n_seeds,) bool:
+    the Trainer stopped the run because its loss blew up, and 'stopped_at' (n_seeds,): the
+    iteration it stopped at (``iterations`` for a run that finished). A diverged run's 'dead' and
+    'test_acc' are those of the weights it had when it was stopped.
     """
     if not lrs or any(not np.isfinite(lr) or lr <= 0 for lr in lrs):
         raise ValueError(f"lrs must be a non-empty sequence of positive learning rates, got {lrs!r}")
@@ -246,17 +249,21 @@ def dead_units_after_training(lrs=(0.1, 0.5, 1.0), iterations=200, hidden_size_l
     (x, t), (xt, tt) = load_mnist()
     out = {}
     for lr in lrs:
-        dead, at_init, acc = [], [], []
+        dead, at_init, acc, diverged, stopped_at = [], [], [], [], []
         for seed in seeds:
             net = MultiLayerNet(784, list(hidden_size_list), 10, activation=activation, weight_init_std="he",
                                 seed=seed)
             at_init.append(dead_relu_fraction(net.hidden_activations(x[:n_eval])))
-            Trainer(net, x, t, mini_batch_size=mini_batch_size, max_iterations=iterations, optimizer="sgd",
-                    optimizer_param={"lr": lr}, seed=seed, verbose=False, progress=False,
-                    evaluate_sample_num_per_epoch=n_eval).train()
+            trainer = Trainer(net, x, t, mini_batch_size=mini_batch_size, max_iterations=iterations,
+                              optimizer="sgd", optimizer_param={"lr": lr}, seed=seed, verbose=False,
+                              progress=False, evaluate_sample_num_per_epoch=n_eval)
+            trainer.train()
+            diverged.append(trainer.diverged)
+            stopped_at.append(trainer.iteration)
             dead.append(dead_relu_fraction(net.hidden_activations(x[:n_eval])))
             acc.append(net.accuracy(xt, tt))
-        out[lr] = {"dead": np.array(dead), "dead_at_init": np.array(at_init), "test_acc": np.array(acc)}
+        out[lr] = {"dead": np.array(dead), "dead_at_init": np.array(at_init), "test_acc": np.array(acc),
+                   "diverged": np.array(diverged), "stopped_at": np.array(stopped_at)}
     return out
 
 

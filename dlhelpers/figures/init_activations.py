@@ -16,7 +16,7 @@ import numpy as np
 from ..experiments.init_activations import (dead_relu_fraction, forward_backward, geometric_mean, layer_stats,
                                             saturation_fraction)
 from ..playground_result import PlaygroundResult
-from ..plotting import DIVERGED_COLOR, GHOST_STYLE, PALETTE
+from ..plotting import DIVERGED_COLOR, GHOST_STYLE, PALETTE, mark_diverged
 from ..widgets import SLIDER_LAYOUT, SLIDER_STYLE, InitStdControl, Playground, TrainingPlayground
 
 __all__ = ["histogram_range", "draw_histograms", "draw_dead_units", "draw_init_histograms", "draw_training_watch",
@@ -230,21 +230,37 @@ def draw_dead_units(dead, ax=None):
     """Bars: mean share of dead units per hidden layer for each learning rate, with the seeds' spread.
 
     ``dead`` is the result of :func:`~dlhelpers.experiments.init_activations.dead_units_after_training`;
-    each bar is the mean over the seeds, the black ticks the seeds one by one.
+    each bar is the mean over the seeds that finished training, the black ticks those seeds one by
+    one. Seeds whose loss blew up (the Trainer stopped them) are not ordinary runs: they are left out
+    of the bars and marked with a cross in the diverged colour at the top of their learning rate's
+    bars; a learning rate on which every seed diverged is written across the axes.
     """
     ax = ax or plt.gca()
     n = len(dead)
     width = 0.8 / n
+    all_diverged = []
     for i, (lr, d) in enumerate(dead.items()):
-        layers = np.arange(1, d["dead"].shape[1] + 1) + (i - (n - 1) / 2) * width
-        acc = d["test_acc"]
-        ax.bar(layers, d["dead"].mean(axis=0), width=width, color=PALETTE[i], alpha=0.85,
-               label=f"lr {lr} (test acc {acc.min():.2f}-{acc.max():.2f})")
-        for seed_row in d["dead"]:
-            ax.plot(layers, seed_row, "_", color="black", markersize=8)
-    ax.set(xticks=np.arange(1, d["dead"].shape[1] + 1), xlabel="hidden layer", ylabel="share of dead units",
-           ylim=(0, 1.05), title=f"Dead ReLUs after training: mean of {len(acc)} seeds (ticks: each seed)")
-    ax.legend(loc="upper left", fontsize=8)
+        n_layers = d["dead"].shape[1]
+        layers = np.arange(1, n_layers + 1) + (i - (n - 1) / 2) * width
+        ok = ~np.asarray(d["diverged"], dtype=bool)
+        n_div = int((~ok).sum())
+        label = f"lr {lr}"
+        if ok.any():
+            acc = d["test_acc"][ok]
+            label += f" (test acc {acc.min():.2f}-{acc.max():.2f})"
+            ax.bar(layers, d["dead"][ok].mean(axis=0), width=width, color=PALETTE[i], alpha=0.85, label=label)
+            for seed_row in d["dead"][ok]:
+                ax.plot(layers, seed_row, "_", color="black", markersize=8)
+        else:
+            all_diverged.append(lr)
+        if n_div:
+            ax.plot(layers, np.full(n_layers, 1.0), "x", color=DIVERGED_COLOR, markersize=7,
+                    label=f"lr {lr}: {n_div} of {len(ok)} seeds diverged")
+    if all_diverged:
+        mark_diverged(ax, "every seed diverged at lr " + ", ".join(str(lr) for lr in all_diverged))
+    ax.set(xticks=np.arange(1, n_layers + 1), xlabel="hidden layer", ylabel="share of dead units",
+           ylim=(0, 1.08), title="Dead ReLUs after training: mean of the seeds that finished (ticks: each seed)")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7)
     return ax
 
 
