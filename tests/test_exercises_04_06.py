@@ -166,6 +166,7 @@ def test_a_crashing_answer_is_reported_not_raised():
 
 # ----------------------------------------------------------------------------- notebook 05
 from dlhelpers.exercises import nb05  # noqa: E402
+from dlhelpers.exercises import references as ref  # noqa: E402
 
 
 def test_weight_decay_checker():
