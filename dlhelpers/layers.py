@@ -293,6 +293,15 @@ def check_dropout_ratio(ratio):
                           "0 keeps every unit; 0.5 drops half; 1 would drop all.")
 
 
+def _check_scale_and_shift(gamma, beta, owner):
+    """A normalization layer's gamma and beta: 1-D float arrays of one shape and dtype (one per feature)."""
+    _check_param(gamma, "gamma", owner, 1)
+    _check_param(beta, "beta", owner, 1)
+    if beta.shape != gamma.shape or beta.dtype != gamma.dtype:
+        raise ValueError(f"{type(owner).__name__}: beta is {beta.shape} {beta.dtype} but gamma is "
+                         f"{gamma.shape} {gamma.dtype}; pass one of each per feature, same dtype")
+
+
 class BatchNormalization(Layer):
     """Normalize each feature over the mini-batch, then scale by gamma and shift by beta.
 
@@ -315,11 +324,7 @@ class BatchNormalization(Layer):
 
     def __init__(self, gamma, beta, momentum=0.9, eps=1e-5, running_mean=None, running_var=None):
         super().__init__()
-        _check_param(gamma, "gamma", self, 1)
-        _check_param(beta, "beta", self, 1)
-        if beta.shape != gamma.shape or beta.dtype != gamma.dtype:
-            raise ValueError(f"BatchNormalization: beta is {beta.shape} {beta.dtype} but gamma is "
-                             f"{gamma.shape} {gamma.dtype}; pass one of each per feature, same dtype")
+        _check_scale_and_shift(gamma, beta, self)
         momentum = check_fraction(momentum, "momentum", hint="It weights the old running value; 0.9 is usual.")
         eps = check_positive(eps, "eps", hint="It keeps a constant feature from dividing by zero; 1e-5 is usual.")
         for stat_name, stat in (("running_mean", running_mean), ("running_var", running_var)):
@@ -469,11 +474,7 @@ class LayerNormalization(Layer):
 
     def __init__(self, gamma, beta, eps=1e-5):
         super().__init__()
-        _check_param(gamma, "gamma", self, 1)
-        _check_param(beta, "beta", self, 1)
-        if beta.shape != gamma.shape or beta.dtype != gamma.dtype:
-            raise ValueError(f"LayerNormalization: beta is {beta.shape} {beta.dtype} but gamma is "
-                             f"{gamma.shape} {gamma.dtype}; pass one of each per feature, same dtype")
+        _check_scale_and_shift(gamma, beta, self)
         if gamma.shape[0] < 2:
             raise ValueError("LayerNormalization: gamma has 1 feature; a sample's variance over one "
                              "feature is 0, so normalize at least 2 features")
